@@ -8,6 +8,7 @@ IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 MYSQL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MYSQL_DB_NAME_MAX = 64
 MYSQL_USER_MAX = 32  # MySQL's limit; MariaDB allows 80, so 32 works on both.
+PROJECT_FOLDERS = {"tests", "migrations", "seeds", "scripts"}
 RESERVED_USERS = {"root", "mysql", "mariadb.sys", "mysql.sys", "mysql.session", "mysql.infoschema"}
 
 answers = {
@@ -21,10 +22,10 @@ answers = {
 
 def problems(a: dict[str, str]) -> list[str]:
     found = []
-    if not IDENTIFIER.match(a["project"]) or a["project"] in {"tests", "migrations", "seeds", "scripts"}:
+    if not IDENTIFIER.match(a["project"]) or a["project"] in PROJECT_FOLDERS:
         found.append(
-            f"project slug {a['project']!r} must be a lowercase Python identifier "
-            "(letters, digits, underscores; not starting with a digit) and not a folder the project uses"
+            f"project slug {a['project']!r} must be a lowercase Python identifier (letters, "
+            "digits, underscores; not starting with a digit) and not a folder the project uses"
         )
     if not MYSQL_NAME.match(a["db_name"]) or len(a["db_name"]) > MYSQL_DB_NAME_MAX:
         found.append(
@@ -37,7 +38,7 @@ def problems(a: dict[str, str]) -> list[str]:
             f"not starting with a digit, at most {MYSQL_USER_MAX} characters"
         )
     elif a["db_user"].lower() in RESERVED_USERS:
-        found.append(f"db_user {a['db_user']!r} is reserved: the app must connect as its own non-root user")
+        found.append(f"db_user {a['db_user']!r} is reserved: the app connects as its own user")
     ports = {}
     for key in ("api_port", "db_port"):
         value = a[key]

@@ -87,13 +87,18 @@ def app_database() -> Iterator[AppDatabase]:
     server = mysql_server_url()
     suffix = secrets.token_hex(4)
     db = AppDatabase(
-        server.host or "127.0.0.1", server.port or 3306, f"tpl_{suffix}", f"app_{suffix}",
+        server.host or "127.0.0.1",
+        server.port or 3306,
+        f"tpl_{suffix}",
+        f"app_{suffix}",
         secrets.token_urlsafe(16),
     )
     admin = create_engine(server)
     with admin.connect() as connection:
         connection.execute(text(f"CREATE DATABASE `{db.name}` CHARACTER SET utf8mb4"))
-        connection.execute(text(f"CREATE USER '{db.user}'@'%' IDENTIFIED BY :pw"), {"pw": db.password})
+        connection.execute(
+            text(f"CREATE USER '{db.user}'@'%' IDENTIFIED BY :pw"), {"pw": db.password}
+        )
         connection.execute(text(f"GRANT ALL ON `{db.name}`.* TO '{db.user}'@'%'"))
     try:
         yield db

@@ -14,7 +14,12 @@ from .conftest import AppDatabase, Baked, free_port, mysql_server_url
 def test_generated_project_tests_pass_on_sqlite_and_mysql(baked: Baked) -> None:
     server = mysql_server_url()
     result = baked.run(
-        "python", "-m", "pytest", "-q", "-p", "no:cacheprovider",
+        "python",
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
         TEST_DATABASE_URL=server.render_as_string(hide_password=False),
         REQUIRE_MYSQL="1",
     )
