@@ -1,0 +1,93 @@
+"""`make demo` bakes, migrates, seeds and serves a project, and stops cleanly on Ctrl-C."""
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from .conftest import DEFAULT_MYSQL, TEMPLATE, free_port
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="make and process groups are POSIX")
+
+
+def drop_database(name: str) -> None:
+    server = make_url(os.environ.get("TEST_DATABASE_URL", DEFAULT_MYSQL))
+    engine = create_engine(server)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+    except SQLAlchemyError:  # no server: the demo ran on SQLite inside tmp_path
+        pass
+    finally:
+        engine.dispose()
+
+
+def wait_for_health(demo: subprocess.Popen, port: int, timeout: float) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    while True:
+        assert demo.poll() is None, f"make demo exited early:\n{demo.stdout.read()}"
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, f"/health did not answer within {timeout:g}s"
+            time.sleep(0.3)
+
+
+def test_make_demo_serves_health_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    port = free_port()
+    database = f"tpl_demo_{secrets.token_hex(4)}"
+    demo = subprocess.Popen(
+        ["make", "demo", f"DEMO={tmp_path / 'demo'}"],
+        cwd=TEMPLATE,
+        env=os.environ | {"DEMO_PORT": str(port), "DEMO_DATABASE": database},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # a process group of its own, as a terminal gives `make demo`
+    )
+    try:
+        response = wait_for_health(demo, port, timeout=120)
+        assert response.status_code == 200
+        assert response.json()["status"] == "ok"
+        assert httpx.get(f"http://127.0.0.1:{port}/docs", timeout=5).status_code == 200
+
+        os.killpg(demo.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        output, _ = demo.communicate(timeout=30)
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+            demo.wait()
+        drop_database(database)
+    # make re-raises the SIGINT it received once its recipe (the demo, exiting 0) has finished.
+    assert demo.returncode in (0, -signal.SIGINT), output
+    for step in ("baking the template", "make migrate RUN=", "make seed RUN=", "ready: http"):
+        assert step in output, output
+    assert "server stopped cleanly" in output, output
+    assert "Traceback" not in output, output
+
+
+def test_make_demo_says_so_when_the_port_is_taken(tmp_path: Path) -> None:
+    port = free_port()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", port))
+        busy.listen()
+        result = subprocess.run(
+            ["make", "demo", f"DEMO={tmp_path / 'demo'}"],
+            cwd=TEMPLATE,
+            env=os.environ | {"DEMO_PORT": str(port)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode != 0
+    assert f"port {port} on 127.0.0.1 is in use" in result.stderr
+    assert f"DEMO_PORT={port + 1} make demo" in result.stderr
+    assert not (tmp_path / "demo").exists(), "nothing is baked when the port is taken"
