@@ -1,0 +1,181 @@
+"""What a table's seed changes: rows to insert, update and delete, compared by key in bulk.
+
+One SELECT fetches the existing keys and the seeded columns; only rows that differ are updated.
+The same plan serves `--dry-run` (the report) and the real run (the writes).
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Column, Connection, select, tuple_
+
+from .errors import SeedError
+from .refs import MISSING, PENDING, RefResolver
+from .rows import TableLoad
+from .values import Expr, Ref
+
+FULL_SCAN_ABOVE = 1000  # more seed rows than this: read the whole table instead of key lookups
+_KEY_CHUNK = 500
+
+
+@dataclass
+class TablePlan:
+    load: TableLoad
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    deletes: list[tuple] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: bool = False  # empty_only, and the table has rows
+    waiting: bool = False  # some $ref points at a row this run has not written yet
+    # (key, {column: ref}) for values set once their rows exist (cycles, self-references)
+    fixups: list[tuple[tuple, dict[str, Ref]]] = field(default_factory=list)
+
+
+def plan_table(
+    connection: Connection, load: TableLoad, resolver: RefResolver, *, writing: bool = False
+) -> TablePlan:
+    """Compare the seed rows with the table. `writing`: the tables before this one are written."""
+    plan = TablePlan(load)
+    rows = _with_refs_resolved(load, resolver, plan, writing)
+    if load.mode == "empty_only":
+        has_rows = connection.execute(select(1).select_from(load.table).limit(1)).first()
+        plan.skipped = has_rows is not None
+        plan.unchanged = len(rows) if plan.skipped else 0
+        plan.inserts = [] if plan.skipped else rows
+    else:
+        _diff(plan, rows, _existing(connection, load, rows))
+    _check_required(plan, rows)
+    return plan
+
+
+def _with_refs_resolved(
+    load: TableLoad, resolver: RefResolver, plan: TablePlan, writing: bool
+) -> list[dict[str, Any]]:
+    """The rows with `$ref` values looked up; rows without one are shared, not copied."""
+    if not load.marked:
+        return load.rows
+    refs = [v for i in load.marked for v in load.rows[i].values() if type(v) is Ref]
+    try:
+        values = resolver.resolve(refs)
+    except ValueError as error:
+        raise SeedError(str(error), file=load.files[0], table=load.name) from None
+    rows = list(load.rows)
+    for position in load.marked:
+        row = dict(rows[position])
+        waiting = {}
+        for name, value in row.items():
+            if type(value) is not Ref:
+                continue
+            found = values[value]
+            if found is MISSING:
+                raise load.error(position, f"$ref finds no row: {_describe(value)}", name)
+            if found is PENDING:
+                plan.waiting = True
+                if name in load.key and writing:
+                    raise load.error(
+                        position,
+                        "a key column's $ref must point at a row written earlier; "
+                        f"{value.table} is written after {load.name} (a cycle)",
+                        name,
+                    )
+                waiting[name] = value
+                found = _placeholder(load.table.c[name])
+            row[name] = found
+        if waiting:
+            plan.fixups.append((load.key_of(row), waiting))
+        rows[position] = row
+    return rows
+
+
+def _describe(ref: Ref) -> str:
+    where = ", ".join(f"{name} = {value!r}" for name, value in ref.where)
+    return f"{ref.table}.{ref.column} where {where}"
+
+
+def _placeholder(column: Column) -> Any:
+    """A stand-in a NOT NULL column accepts until the real value is set later in the run."""
+    if column.nullable:
+        return None
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:
+        return None
+    return {int: 0, str: ""}.get(kind)
+
+
+def _existing(
+    connection: Connection, load: TableLoad, rows: list[dict[str, Any]]
+) -> dict[tuple, dict[str, Any]]:
+    """The table's rows by key, holding the columns the seed sets."""
+    names = list(load.key) + sorted(set().union(*rows) - set(load.key)) if rows else list(load.key)
+    table = load.table
+    columns = [table.c[name] for name in names]
+    width = len(load.key)
+    statements = []
+    if load.mode == "replace" or len(rows) > FULL_SCAN_ABOVE:
+        statements.append(select(*columns))
+    else:
+        keys = list({load.key_of(row) for row in rows})
+        key_columns = columns[:width]
+        matcher = tuple_(*key_columns) if width > 1 else key_columns[0]
+        for start in range(0, len(keys), _KEY_CHUNK):
+            chunk = keys[start : start + _KEY_CHUNK]
+            bound = chunk if width > 1 else [key[0] for key in chunk]
+            statements.append(select(*columns).where(matcher.in_(bound)))
+    existing = {}
+    for statement in statements:
+        for values in connection.execute(statement):
+            existing[tuple(values[:width])] = dict(zip(names, values, strict=True))
+    return existing
+
+
+def _diff(plan: TablePlan, rows: list[dict[str, Any]], existing: dict[tuple, dict]) -> None:
+    load = plan.load
+    key_of = load.key_of
+    overwrite = load.mode != "insert_missing"
+    seen = set()
+    waiting = {key for key, _ in plan.fixups}
+    for row in rows:
+        key = key_of(row)
+        old = existing.get(key)
+        if old is None:
+            plan.inserts.append(row)
+            continue
+        seen.add(key)
+        if overwrite and (key in waiting or _differs(row, old)):
+            plan.updates.append(row)
+        else:
+            plan.unchanged += 1
+    if load.mode == "replace":
+        plan.deletes = [key for key in existing if key not in seen]
+
+
+def _differs(row: dict[str, Any], old: dict[str, Any]) -> bool:
+    for name, value in row.items():
+        if old[name] != value and type(value) is not Expr:
+            break
+    else:
+        return False
+    return True
+
+
+def _check_required(plan: TablePlan, rows: list[dict[str, Any]]) -> None:
+    """Inserted rows must give every NOT NULL column the server cannot fill in."""
+    table = plan.load.table
+    required = {
+        column.name
+        for column in table.columns
+        if not column.nullable
+        and column.server_default is None
+        and column.default is None
+        and column is not table.autoincrement_column
+    }
+    if not required or not plan.inserts:
+        return
+    for row in plan.inserts:
+        missing = required - row.keys()
+        if missing:
+            raise plan.load.error(
+                next(i for i, candidate in enumerate(rows) if candidate is row),
+                f"new row lacks NOT NULL column(s) {sorted(missing)} that have no default",
+            )
