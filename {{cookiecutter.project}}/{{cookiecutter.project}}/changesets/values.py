@@ -6,6 +6,7 @@ when SQL is only printed (`--sql`). Lightweight `table()`/`column()` constructs 
 reflection. Shared by the changeset engine and the seed loader.
 """
 
+import json
 import operator
 from typing import Any
 
@@ -31,16 +32,19 @@ def is_ref(value: Any) -> bool:
 
 
 def sql_value(value: Any, path: str | None = None) -> Any:
-    """The value to put in a row or SET clause: literals as is, `$expr`/`$ref` as SQL."""
+    """The value to put in a row or SET clause: literals as is (objects and arrays as JSON
+    text), `$expr`/`$ref` as SQL."""
     if is_expr(value):
         return expr_clause(value["$expr"], path)
     if is_ref(value):
         return ref_subquery(value["$ref"], _sub(path, "$ref"))
     if isinstance(value, dict) and any(key.startswith("$") for key in value):
         raise ChangesetError(
-            f"expected {{'$expr': SQL}} or {{'$ref': {{...}}}}, found keys {sorted(value)}",
+            'expected {"$expr": "SQL"} or {"$ref": {...}}, found keys ' + str(sorted(value)),
             path=path,
         )
+    if isinstance(value, dict | list):
+        return json.dumps(value)  # a JSON column's document, bound as text
     return value
 
 
@@ -98,7 +102,7 @@ def build_where(
 
 
 def _condition(col: Any, condition: Any, path: str | None) -> ColumnElement[bool]:
-    if not _is_operator_map(condition):
+    if not is_operator_map(condition):
         value = sql_value(condition, path)
         return col.is_(None) if value is None else col == value
     if len(condition) != 1:
@@ -125,7 +129,7 @@ def _condition(col: Any, condition: Any, path: str | None) -> ColumnElement[bool
     return _COMPARISONS[name](col, value)
 
 
-def _is_operator_map(condition: Any) -> bool:
+def is_operator_map(condition: Any) -> bool:
     return (
         isinstance(condition, dict)
         and not is_expr(condition)
