@@ -7,6 +7,8 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import Connection, text
 
+from {{ cookiecutter.project }}.changesets import journal
+from {{ cookiecutter.project }}.changesets.migration import changesets_dir
 from {{ cookiecutter.project }}.db import create_db_engine, is_mysql
 from {{ cookiecutter.project }}.settings import get_settings
 
@@ -59,6 +61,9 @@ def run_migrations_online() -> None:
     engine = create_db_engine()
     try:
         with engine.connect() as connection, migration_lock(connection):
+            # Refuse to run when an applied changeset was edited since (checksum drift).
+            journal.verify(connection, changesets_dir(context.script))
+            connection.commit()
             context.configure(
                 connection=connection,
                 render_as_batch=connection.dialect.name == "sqlite",

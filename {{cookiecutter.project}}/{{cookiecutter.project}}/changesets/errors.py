@@ -1,8 +1,13 @@
 """The one error type the engine raises: it says where (file, JSON path) and what went wrong."""
 
+from alembic.util import CommandError
 
-class ChangesetError(Exception):
-    """A changeset that cannot be loaded, validated, applied or reverted."""
+
+class ChangesetError(CommandError):
+    """A changeset that cannot be loaded, validated, applied or reverted.
+
+    A CommandError, so the alembic command line prints "FAILED: <message>" and exits 1.
+    """
 
     def __init__(self, message: str, *, file: str | None = None, path: str | None = None) -> None:
         self.message = message
