@@ -75,9 +75,14 @@ def migrate() -> None:
 
 
 def seed(settings: Settings) -> None:
-    from .seed import run_seeds
+    """Load seeds/*.json; a bad seed stops the start-up with its message (nothing is written)."""
+    from .seed import SeedError, run_seeds
 
-    run_seeds(settings=settings)
+    try:
+        run_seeds(settings=settings)
+    except SeedError as error:
+        log.error("seeding failed, nothing written: %s", error)
+        raise SystemExit(1) from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
 from .errors import SeedError
@@ -23,21 +22,18 @@ def main(argv: list[str] | None = None) -> int:
         "--dry-run", action="store_true", help="check everything and report, write nothing"
     )
     args = parser.parse_args(argv)
-    errors = Console(stderr=True)
     for path in args.file or []:
         if not path.is_file():
-            errors.print(f"seed: error: {path}: no such file", markup=False, highlight=False)
+            print(f"seed: error: {path}: no such file", file=sys.stderr)
             return 2
     try:
         run_seeds(files=args.file, dry_run=args.dry_run)
     except SeedError as error:
-        errors.print(f"seed: error: {error}", markup=False, highlight=False)
+        print(f"seed: error: {error}", file=sys.stderr)
         return 1
     except SQLAlchemyError as error:
         reason = getattr(error, "orig", None) or error
-        errors.print(
-            f"seed: database error, nothing written: {reason}", markup=False, highlight=False
-        )
+        print(f"seed: database error, nothing written: {reason}", file=sys.stderr)
         return 1
     return 0
 

@@ -54,6 +54,7 @@ def run_seeds(
 def seed(connection: Connection, entries, *, dry_run: bool, console: Console) -> list[TableResult]:
     """Check every entry against the database, then (unless `dry_run`) write them, atomically."""
     with connection.begin():
+        _open_transaction_now(connection)
         metadata = MetaData()
         metadata.reflect(connection)
         loads = build_loads(entries, metadata)
@@ -72,6 +73,14 @@ def seed(connection: Connection, entries, *, dry_run: bool, console: Console) ->
             apply_fixups(connection, plans, resolver)
             check_foreign_keys(connection, metadata, set(loads))
         return [TableResult.of(plan) for plan in plans]
+
+
+def _open_transaction_now(connection: Connection) -> None:
+    """pysqlite opens its transaction only at the first write, so reads before it autocommit
+    (and reset SQLite's deferred foreign keys); begin it explicitly so the run is one unit."""
+    driver_connection = connection.connection.driver_connection
+    if connection.dialect.name == "sqlite" and not driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
 
 
 def dependency_order(loads: dict[str, TableLoad]) -> list[TableLoad]:
