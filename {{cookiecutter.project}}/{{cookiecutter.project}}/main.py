@@ -9,11 +9,13 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from .api import install_crud_api
 from .db import create_db_engine
 from .settings import Settings, get_settings
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """The app factory (`uvicorn --factory`): tables are reflected here, once the DB is up."""
     settings = settings or get_settings()
     engine = engine or create_db_engine(settings=settings)
 
@@ -40,7 +42,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
+    install_crud_api(app, engine, settings)
     return app
-
-
-app = create_app()
