@@ -46,7 +46,10 @@ UNKNOWN_DEFAULT = _Marker("UNKNOWN_DEFAULT")
 
 def _encodable(value: str) -> str:
     """Reject lone surrogates here: the driver would fail on them with a server error."""
-    value.encode("utf-8")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be Unicode text (no lone surrogates)") from None
     return value
 
 
@@ -119,7 +122,9 @@ def column_annotation(column: Column, dialect_name: str) -> Any:
     if isinstance(column_type, Boolean):
         return bool
     if isinstance(column_type, Integer):
-        bits = 64 if dialect_name == "sqlite" else _INTEGER_BITS.get(column_type.__visit_name__, 64)
+        name = column_type.__visit_name__
+        # SQLite's INTEGER is its one native integer, 64 bits (and the BIGINT key variant).
+        bits = 64 if dialect_name == "sqlite" and name == "INTEGER" else _INTEGER_BITS.get(name, 64)
         if getattr(column_type, "unsigned", False):
             return Annotated[int, Field(ge=0, le=2**bits - 1)]
         return Annotated[int, Field(ge=-(2 ** (bits - 1)), le=2 ** (bits - 1) - 1)]

@@ -4,12 +4,14 @@ The driver's message is parsed for names only and never sent to the client. MySQ
 errors are told apart by their error number, SQLite ones by `sqlite_errorname`.
 """
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Response
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -61,6 +63,14 @@ class Conflict(Exception):
 async def conflict_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Conflict)
     return JSONResponse(exc.body.model_dump(), status_code=409)
+
+
+async def validation_error_handler(_request: Request, exc: Exception) -> Response:
+    """FastAPI's 422, rendered ASCII-only: errors echo the input, which may hold a lone
+    surrogate (valid JSON escape, not encodable as UTF-8) and would turn the 422 into a 500."""
+    assert isinstance(exc, RequestValidationError)
+    content = json.dumps({"detail": jsonable_encoder(exc.errors())}, ensure_ascii=True)
+    return Response(content, status_code=422, media_type="application/json")
 
 
 @dataclass
@@ -145,7 +155,7 @@ def _mysql_problem(error: DBAPIError, table: Table) -> _Problem | None:
     if code in _MYSQL_NOT_NULL:
         return _Problem("not_null", columns=_mentioned_columns(text, table))
     if code in _MYSQL_CHECK:
-        name = re.search(r"[Cc]onstraint [`']((?:[^`']|``)+)[`']", text)
+        name = re.search(r"constraint [`']((?:[^`']|``)+)[`']", text, re.IGNORECASE)
         return _Problem("check", constraint=name[1] if name else None)
     if code in _MYSQL_BAD_VALUE:
         return _Problem(

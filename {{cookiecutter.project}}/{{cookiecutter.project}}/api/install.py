@@ -3,11 +3,12 @@
 import logging
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from ..settings import Settings
-from .errors import Conflict, conflict_handler
+from .errors import Conflict, conflict_handler, validation_error_handler
 from .exposure import exposed_tables
 from .reflection import reflect_tables
 from .router import TableRouter
@@ -17,6 +18,8 @@ log = logging.getLogger(__name__)
 
 def install_crud_api(app: FastAPI, engine: Engine, settings: Settings) -> list[TableRouter]:
     """Reflect the tables now and serve each; tables created later appear after a restart."""
+    app.add_exception_handler(Conflict, conflict_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
     try:
         metadata = reflect_tables(engine)
     except OperationalError as error:
@@ -27,7 +30,6 @@ def install_crud_api(app: FastAPI, engine: Engine, settings: Settings) -> list[T
     ]
     for router in routers:
         app.include_router(router)
-    app.add_exception_handler(Conflict, conflict_handler)
     app.openapi_tags = [
         *(app.openapi_tags or []),
         *(
