@@ -22,6 +22,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    inspect,
     literal,
     null,
     select,
@@ -125,7 +126,7 @@ class Executor:
         state = Catalog({step.after.name: step.after.copy()} if step.after else {})
         for undo in inverse(step.op, step.before, image, effective_rows(step.op, loaded)):
             rows = effective_rows(undo, loaded) if isinstance(undo, Insert) else []
-            self.run(undo, state.tables.get(undo.table), rows, capture=False)
+            self.run(undo, state.tables.get(getattr(undo, "table", "")), rows, capture=False)
             if not isinstance(undo, RestoreRows | RemoveRows):
                 state.apply(undo)
 
@@ -190,8 +191,7 @@ class Executor:
             case AddForeignKey():
                 self._add_foreign_key(op.table, foreign_key_name(op.table, op.columns, op.name), op)
             case DropForeignKey():
-                with self.op.batch_alter_table(op.table) as batch:
-                    batch.drop_constraint(op.name, type_="foreignkey")
+                self._drop_foreign_key(op.table, op.name, before)
             case Insert() | Load() if not (isinstance(op, Load) and op.mode == "upsert"):
                 return self._insert(op.table, rows, before, capture)
             case Upsert() | Load():
@@ -228,31 +228,31 @@ class Executor:
             self.op.create_index(name, info.name, index.columns, unique=index.unique)
 
     def _add_column(self, op: AddColumn) -> None:
-        column = op.column
+        new = op.column
         # Added nullable first when a value must be written (backfill) or SQLite refuses
         # NOT NULL without a default; tightened afterwards.
-        tighten = not column.nullable and (op.backfill is not None or not column.has_server_default)
-        first = column.model_copy(update={"nullable": True}) if tighten else column
+        tighten = not new.nullable and (op.backfill is not None or not new.has_server_default)
+        first = new.model_copy(update={"nullable": True}) if tighten else new
         with self.op.batch_alter_table(op.table) as batch:
             batch.add_column(sa_column(first, self.dialect))
         if op.backfill is not None:
-            target = table(op.table, column(column.name))
-            self._execute(update(target).values({column.name: self._value(op.backfill)}))
+            target = table(op.table, column(new.name))
+            self._execute(update(target).values({new.name: self._value(op.backfill)}))
         if tighten:
-            self._alter(op.table, first, column)
-        if column.unique or column.index:
-            prefix = "uq" if column.unique else "ix"
-            name = constraint_name(prefix, op.table, [column.name])
-            self.op.create_index(name, op.table, [column.name], unique=column.unique)
-        if column.references is not None:
-            ref = column.references
+            self._alter(op.table, first, new)
+        if new.unique or new.index:
+            prefix = "uq" if new.unique else "ix"
+            name = constraint_name(prefix, op.table, [new.name])
+            self.op.create_index(name, op.table, [new.name], unique=new.unique)
+        if new.references is not None:
+            ref = new.references
             self._add_foreign_key(
                 op.table,
-                foreign_key_name(op.table, [column.name], None),
+                foreign_key_name(op.table, [new.name], None),
                 AddForeignKey(
                     op="add_foreign_key",
                     table=op.table,
-                    columns=[column.name],
+                    columns=[new.name],
                     references={"table": ref.table, "columns": [ref.column]},
                     on_delete=ref.on_delete,
                     on_update=ref.on_update,
@@ -264,18 +264,28 @@ class Executor:
         if capture and before.unique_keys():
             key = before.unique_keys()[0]
             where = column(op.column).is_not(None)
-            rows = self._select(op.table, [*key, op.column], where)
+            rows = self._select(op.table, [*key, op.column, *_auto_updated(before)], where)
             image = {"rows": rows}
         for name, fk in before.foreign_keys.items():
             if op.column in fk.columns:
-                with self.op.batch_alter_table(op.table) as batch:
-                    batch.drop_constraint(name, type_="foreignkey")
+                self._drop_foreign_key(op.table, name, before)
         for name, index in before.indexes.items():
             if op.column in index.columns:
                 self.op.drop_index(name, table_name=op.table)
         with self.op.batch_alter_table(op.table) as batch:
             batch.drop_column(op.column)
         return image
+
+    def _drop_foreign_key(self, table_name: str, name: str, before: TableInfo | None) -> None:
+        with self.op.batch_alter_table(table_name) as batch:
+            batch.drop_constraint(name, type_="foreignkey")
+        if self.connection is None or self.dialect not in MYSQL_DIALECTS:
+            return
+        # MySQL made an index of the same name for the key when none fitted; it goes too.
+        ours = before.indexes if before else {}
+        indexes = {i["name"] for i in inspect(self.connection).get_indexes(table_name)}
+        if name in indexes and name not in ours:
+            self.op.drop_index(name, table_name=table_name)
 
     def _alter_column(self, op: AlterColumn, before: TableInfo) -> None:
         prior = before.columns[op.column]
@@ -369,7 +379,8 @@ class Executor:
         key = before.unique_keys()[0]
         image = None
         if capture:
-            rows = self._select(op.table, list(dict.fromkeys([*key, *op.set])), where)
+            names = [*key, *op.set, *_auto_updated(before)]
+            rows = self._select(op.table, list(dict.fromkeys(names)), where)
             image = {"rows": rows}
         target = table(op.table, *(column(c) for c in op.set))
         values = {name: self._value(value) for name, value in op.set.items()}
@@ -495,6 +506,11 @@ def _foreign_key(name: str, fk: ForeignKey) -> ForeignKeyConstraint:
         ondelete=_action(fk.on_delete),
         onupdate=_action(fk.on_update),
     )
+
+
+def _auto_updated(info: TableInfo) -> list[str]:
+    """ON UPDATE columns (updated_at): recorded so that restoring rows restores them too."""
+    return [c.name for c in info.columns.values() if c.on_update_expr]
 
 
 def _type_fields(column: Column) -> tuple[Any, ...]:
