@@ -27,13 +27,24 @@ class LoadedChangeset:
 def load_changeset(path: Path) -> LoadedChangeset:
     """Parse and shape-check a changeset and the rows files its `load` ops name."""
     data = read_json(path)
+    if not isinstance(data, dict):
+        raise ChangesetError(
+            'a changeset is a JSON object like {"ops": [...]}, found ' + _kind(data),
+            file=path.name,
+        )
     try:
         changeset = Changeset.model_validate(data)
     except ValidationError as error:
         raise shape_error(error, data, path.name) from None
-    rows_files = {
-        op.file: read_rows(path.parent / op.file) for op in changeset.ops if isinstance(op, Load)
-    }
+    rows_files = {}
+    for index, op in enumerate(changeset.ops):
+        if isinstance(op, Load):
+            try:
+                rows_files[op.file] = read_rows(path.parent / op.file)
+            except ChangesetError as error:
+                raise ChangesetError(
+                    f"rows file {error}", file=path.name, path=f"ops[{index}].file"
+                ) from None
     return LoadedChangeset(path, changeset, checksum(data, rows_files), rows_files)
 
 
@@ -41,7 +52,7 @@ def read_json(path: Path) -> Any:
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ChangesetError("file not found", file=str(path)) from None
+        raise ChangesetError("file not found", file=path.name) from None
     try:
         return json.loads(raw)
     except json.JSONDecodeError as error:
