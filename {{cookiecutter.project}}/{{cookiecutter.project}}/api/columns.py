@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, JsonValue, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    JsonValue,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+)
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -54,14 +62,22 @@ def _encodable(value: str) -> str:
 
 
 def _naive_utc(value: dt.datetime) -> dt.datetime:
-    """DATETIME columns hold no offset: store aware values as UTC."""
+    """DATETIME columns hold no offset; they are taken as UTC (what CURRENT_TIMESTAMP gives on
+    SQLite and on the compose database servers), so aware values are stored converted."""
     if value.tzinfo is None:
         return value
     return value.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 Text = Annotated[str, AfterValidator(_encodable)]
-NaiveDatetime = Annotated[dt.datetime, AfterValidator(_naive_utc)]
+UtcDatetime = Annotated[dt.datetime, AfterValidator(_naive_utc)]
+# TIME is a wall-clock time without offset; JSON Schema's "time" format demands one.
+WallTime = Annotated[
+    dt.time,
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}(\.\d+)?$"}, mode="serialization"
+    ),
+]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 
 
@@ -140,11 +156,11 @@ def column_annotation(column: Column, dialect_name: str) -> Any:
             ),
         ]
     if isinstance(column_type, DateTime):
-        return NaiveDatetime
+        return UtcDatetime
     if isinstance(column_type, Date):
         return dt.date
     if isinstance(column_type, Time):
-        return dt.time
+        return WallTime
     if isinstance(column_type, String):
         return Annotated[Text, Field(max_length=column_type.length)]
     if isinstance(column_type, LargeBinary):

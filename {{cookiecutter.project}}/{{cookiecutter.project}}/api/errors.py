@@ -40,7 +40,7 @@ _COLUMN_PATTERNS = (
 )
 
 
-class NotFoundBody(BaseModel):
+class ErrorBody(BaseModel):
     detail: str
 
 

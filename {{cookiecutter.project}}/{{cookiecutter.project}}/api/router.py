@@ -8,6 +8,7 @@ database rejections as 409/422 (see errors.py). Rows are serialized straight to 
 so FastAPI does not validate what the database returned a second time.
 """
 
+import datetime as dt
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -17,11 +18,11 @@ from fastapi import HTTPException, Path, Query, Response
 from fastapi_crudrouter import SQLAlchemyCRUDRouter
 from pydantic import BaseModel
 from pydantic_core import to_json
-from sqlalchemy import Connection, Engine, Row, Table, bindparam, func, select
+from sqlalchemy import Connection, DateTime, Engine, Row, Table, bindparam, func, select
 from sqlalchemy.exc import DBAPIError
 
 from .columns import column_specs
-from .errors import ConflictBody, NotFoundBody, request_error
+from .errors import ConflictBody, ErrorBody, request_error
 from .exposure import TablePolicy
 from .listing import list_query_model
 from .schemas import RequestBody, model_name, table_schemas
@@ -30,7 +31,8 @@ log = logging.getLogger(__name__)
 
 JSON = "application/json"
 TOTAL_HEADER = "X-Total-Count"
-_NOT_FOUND = {"model": NotFoundBody, "description": "No row has this id"}
+_NOT_FOUND = {"model": ErrorBody, "description": "No row has this id"}
+_UNREADABLE = {"model": ErrorBody, "description": "The body is not UTF-8 text"}
 _CONFLICT = {"model": ConflictBody, "description": "A unique key already holds this value"}
 _REFERENCED = {"model": ConflictBody, "description": "Rows of another table still refer to it"}
 _TOTAL = {
@@ -44,20 +46,20 @@ _TOTAL = {
 # (path, method) as crudrouter adds them -> operation, summary, status code, error responses
 _ROUTES: dict[tuple[str, str], tuple[str, str, int, dict[int | str, Any]]] = {
     ("", "GET"): ("list", "List {table} rows", 200, {200: _TOTAL}),
-    ("", "POST"): ("create", "Create a {table} row", 201, {409: _CONFLICT}),
+    ("", "POST"): ("create", "Create a {table} row", 201, {400: _UNREADABLE, 409: _CONFLICT}),
     ("", "DELETE"): ("delete_all", "Delete every {table} row", 200, {409: _REFERENCED}),
     ("/{item_id}", "GET"): ("get", "Get a {table} row", 200, {404: _NOT_FOUND}),
     ("/{item_id}", "PUT"): (
         "replace",
         "Replace a {table} row (omitted fields take their default)",
         200,
-        {404: _NOT_FOUND, 409: _CONFLICT},
+        {400: _UNREADABLE, 404: _NOT_FOUND, 409: _CONFLICT},
     ),
     ("/{item_id}", "PATCH"): (
         "update",
         "Update the fields sent of a {table} row",
         200,
-        {404: _NOT_FOUND, 409: _CONFLICT},
+        {400: _UNREADABLE, 404: _NOT_FOUND, 409: _CONFLICT},
     ),
     ("/{item_id}", "DELETE"): (
         "delete",
@@ -91,6 +93,7 @@ class TableRouter(SQLAlchemyCRUDRouter):
         self._select = select(*(table.c[spec.name] for spec in visible))
         self._by_key = [column == bindparam(f"key_{i}") for i, column in enumerate(key)]
         self._select_by_key = self._select.where(*self._by_key)
+        self._utc = [c.name for c in self._select.selected_columns if isinstance(c.type, DateTime)]
         self._delete_by_key = table.delete().where(*self._by_key)
         by_id = single_key is not None and not policy.read_only
         # SQLAlchemyCRUDRouter.__init__ would read `schema.__fields__[pk].type_` (Pydantic 1):
@@ -173,7 +176,7 @@ class TableRouter(SQLAlchemyCRUDRouter):
                 else:
                     counting = select(func.count()).select_from(table).where(*where)
                     total = connection.execute(counting).scalar_one()
-            content = to_json([row._asdict() for row in rows], bytes_mode="base64")
+            content = to_json([self._values(row) for row in rows], bytes_mode="base64")
             return Response(content, media_type=JSON, headers={TOTAL_HEADER: str(total)})
 
         return route
@@ -247,7 +250,16 @@ class TableRouter(SQLAlchemyCRUDRouter):
     def _row_response(self, row: Row | None, item_id: Any, status_code: int = 200) -> Response:
         if row is None:
             raise HTTPException(404, f"{self.table.name} has no row with {self._pk} = {item_id!r}")
-        return Response(to_json(row._asdict(), bytes_mode="base64"), status_code, media_type=JSON)
+        content = to_json(self._values(row), bytes_mode="base64")
+        return Response(content, status_code, media_type=JSON)
+
+    def _values(self, row: Row) -> dict[str, Any]:
+        """The row as a dict; DATETIME values are UTC, so they get an explicit offset."""
+        values = row._asdict()
+        for name in self._utc:
+            if values[name] is not None:
+                values[name] = values[name].replace(tzinfo=dt.UTC)
+        return values
 
     @contextmanager
     def _database_errors(self, values: Mapping[str, Any], deleting: bool = False) -> Iterator[None]:
