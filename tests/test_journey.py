@@ -7,6 +7,7 @@ migrate -> seed twice -> start the server as the container does -> CRUD over rea
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -84,7 +85,9 @@ def add_products_migration(project: Baked, db: AppDatabase) -> Path:
     (changeset,) = set(changesets.glob("*.json")) - before
     revision = project.path / "migrations" / "versions" / f"{changeset.stem}.py"
     assert revision.exists(), f"no revision beside {changeset.name}"
-    assert "create_table" not in revision.read_text(), "revisions hold no schema"
+    source = revision.read_text()
+    assert f'"{changeset.name}"' in source, "the revision names its changeset"
+    assert "op.create_table" not in source and "sa.Column" not in source, "and holds no schema"
     stub = json.loads(changeset.read_text())
     assert stub["$schema"] == "../changeset.schema.json"
     assert [(op["op"], op["table"]) for op in stub["ops"]] == [("create_table", "products")]
@@ -158,6 +161,24 @@ def snapshot(db: AppDatabase) -> dict[str, list[dict]]:
     }
 
 
+def add_hand_written_route(project: Baked) -> None:
+    """Follow the generated README: its reports.py, and the two lines it adds to main.py."""
+    readme = (project.path / "README.md").read_text()
+    module = re.search(rf"```python\n(# {project.package}/reports.py\n.*?)```", readme, re.S)
+    assert module, "the generated README shows reports.py"
+    package = project.path / project.package
+    (package / "reports.py").write_text(module.group(1))
+    main = (package / "main.py").read_text()
+    main = main.replace(
+        "from .settings import",
+        "from .reports import router as reports_router\nfrom .settings import",
+    )
+    main = main.replace(
+        "    install_crud_api(", "    app.include_router(reports_router)\n    install_crud_api("
+    )
+    (package / "main.py").write_text(main)
+
+
 def post_success_code(base: str, path: str) -> int:
     """The success status the OpenAPI document promises for POST <path>."""
     responses = httpx.get(f"{base}/openapi.json").json()["paths"][path]["post"]["responses"]
@@ -217,6 +238,13 @@ def exercise_products_api(base: str) -> None:
     response = api.delete(f"/products/{bag['id']}")
     assert response.status_code == 200, response.text
     assert api.get(f"/products/{bag['id']}").status_code == 404
+
+    # Foreign keys of the example tables: a row still referenced, a parent that does not exist.
+    (asha,) = api.get("/customers", params={"email": "asha@example.com"}).json()
+    referenced = api.delete(f"/customers/{asha['id']}")
+    assert referenced.status_code == 409, referenced.text
+    orphan = {"reference": "ORD-9", "customer_id": 999999, "total": "1.00"}
+    assert api.post("/orders", json=orphan).status_code == 422
     api.close()
 
 
@@ -249,8 +277,9 @@ def test_the_journey_through_the_makefile(cookies, app_database: AppDatabase, tm
     make(project, db, "seed")
     seeded = snapshot(db)
     assert {r["sku"] for r in seeded["products"]} == {"MUG-1", "TEE-1", "CAP-1", "PEN-1"}
-    make(project, db, "seed")
+    second = make(project, db, "seed")
     assert snapshot(db) == seeded, "a second `make seed` must change nothing"
+    assert re.search(r"products\W+upsert\W+0\W+0\W+2\W", second), second  # 0 inserted/updated
 
     # Steps 5-6: every table has CRUD routes; use them over real HTTP.
     with running_server(project, db, tmp_path / "server.log") as base:
@@ -266,12 +295,31 @@ def test_the_journey_through_the_makefile(cookies, app_database: AppDatabase, tm
     assert {"customers", "orders"} <= table_names(db)
     # MIGRATE_ON_START would re-apply head at start-up, undoing the downgrade (README says so).
     log = tmp_path / "server-after-downgrade.log"
+    # The restart also picks up a hand-written route, added the way the generated README says.
+    add_hand_written_route(project)
+    edited = [f"{project.package}/reports.py", f"{project.package}/main.py"]
+    for ruff in (["check"], ["format", "--check"]):
+        result = project.run("ruff", *ruff, *edited)
+        assert result.returncode == 0, f"README's route is not ruff clean: {result.stdout}"
     with running_server(project, db, log, MIGRATE_ON_START="false") as base:
-        assert "/products" not in httpx.get(f"{base}/openapi.json").json()["paths"]
+        paths = httpx.get(f"{base}/openapi.json").json()["paths"]
+        assert "/products" not in paths
         assert httpx.get(f"{base}/products").status_code == 404
         assert httpx.get(f"{base}/customers").status_code == 200
+        revenue = httpx.get(f"{base}/reports/revenue")
+        assert revenue.status_code == 200, revenue.text
+        assert set(revenue.json()) <= {"new", "paid", "shipped"} and revenue.json()
 
     # And forward again: the changeset reapplies cleanly.
     make(project, db, "migrate")
     assert {r["sku"] for r in query(db, "SELECT sku FROM products")} == {"MUG-1", "TEE-1"}
-    assert changeset.exists()
+
+    # Checksum drift: an edit to an applied changeset is refused, until accepted on purpose.
+    edited = json.loads(changeset.read_text()) | {"description": "products, the shop's catalogue"}
+    changeset.write_text(json.dumps(edited, indent=2) + "\n")
+    refused = project.run("make", "migrate", "RUN=", **db.env())
+    assert refused.returncode != 0
+    assert changeset.name in refused.stderr and "changed after it was applied" in refused.stderr
+    revision = re.search(r"make accept-checksum rev=(\w+)", refused.stderr).group(1)
+    make(project, db, "accept-checksum", f"rev={revision}")
+    make(project, db, "migrate")
