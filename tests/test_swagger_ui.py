@@ -64,9 +64,18 @@ def test_try_it_out_creates_a_product(cookies, app_database: AppDatabase, tmp_pa
             status = post.locator(".live-responses-table .response .response-col_status").first
             status.wait_for(timeout=15_000)
             shown = status.inner_text().strip()
-            post.locator(".live-responses-table").scroll_into_view_if_needed()
+            # The picture for the README: every tag, products' routes, the answered POST.
+            for tag in tags - {"products"}:
+                page.locator(f'.opblock-tag[data-tag="{tag}"]').click()
+            page.add_style_tag(
+                content=".curl-command, .request-url { display: none }"
+                " .body-param__text { height: 8em !important; min-height: 0 !important }"
+            )
+            live = post.locator(".live-responses-table").bounding_box()  # relative to the view
+            bottom = page.evaluate("window.scrollY") + live["y"] + live["height"] + 8
             ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(ARTIFACT))
+            clip = {"x": 0, "y": 0, "width": 1280, "height": bottom}
+            page.screenshot(path=str(ARTIFACT), full_page=True, clip=clip)
             browser.close()
 
     assert shown == success, f"Swagger UI showed {shown}, the API documents {success}"
