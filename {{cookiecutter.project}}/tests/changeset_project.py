@@ -127,9 +127,7 @@ def snapshot(engine: Engine, with_timestamps: bool = False) -> dict[str, Any]:
             key=lambda c: c.name,
         )
         with engine.connect() as connection:
-            rows = sorted(
-                tuple(row) for row in connection.execute(select(*kept)).all()
-            )
+            rows = sorted(tuple(row) for row in connection.execute(select(*kept)).all())
         result[name] = {
             "columns": columns,
             "indexes": indexes,

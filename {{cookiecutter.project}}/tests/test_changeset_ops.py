@@ -25,7 +25,13 @@ BASE = {
             "op": "create_table",
             "table": "customers",
             "columns": [
-                {"name": "email", "type": "string", "length": 100, "nullable": False, "unique": True},
+                {
+                    "name": "email",
+                    "type": "string",
+                    "length": 100,
+                    "nullable": False,
+                    "unique": True,
+                },
                 {"name": "name", "type": "string", "length": 50, "nullable": False},
                 {"name": "country", "type": "string", "length": 2, "default": "IN"},
                 {"name": "balance", "type": "decimal", "precision": 12, "scale": 2, "default": 0},
@@ -45,8 +51,19 @@ BASE = {
             "table": "orders",
             "columns": [
                 {"name": "reference", "type": "string", "length": 20, "nullable": False},
-                {"name": "customer_id", "type": "bigint", "nullable": False},
-                {"name": "total", "type": "decimal", "precision": 10, "scale": 2, "nullable": False},
+                {
+                    "name": "customer_id",
+                    "type": "bigint",
+                    "nullable": False,
+                    "references": {"table": "customers"},
+                },
+                {
+                    "name": "total",
+                    "type": "decimal",
+                    "precision": 10,
+                    "scale": 2,
+                    "nullable": False,
+                },
             ],
         },
         {
@@ -198,7 +215,14 @@ CASES: dict[str, tuple[list[dict[str, Any]], Callable[[Engine], None]]] = {
             {
                 "op": "insert",
                 "table": "things",
-                "rows": [{"label": "x", "qty": 3, "doc": {"k": [1, 2]}, "at": {"$expr": "CURRENT_TIMESTAMP"}}],
+                "rows": [
+                    {
+                        "label": "x",
+                        "qty": 3,
+                        "doc": {"k": [1, 2]},
+                        "at": {"$expr": "CURRENT_TIMESTAMP"},
+                    }
+                ],
             },
         ],
         check_create_table,
@@ -246,6 +270,7 @@ CASES: dict[str, tuple[list[dict[str, Any]], Callable[[Engine], None]]] = {
     ),
     "add_foreign_key": (
         [
+            {"op": "drop_foreign_key", "table": "orders", "name": "fk_orders_customer_id"},
             {
                 "op": "add_foreign_key",
                 "table": "orders",
@@ -253,21 +278,12 @@ CASES: dict[str, tuple[list[dict[str, Any]], Callable[[Engine], None]]] = {
                 "references": {"table": "customers", "columns": ["id"]},
                 "on_delete": "cascade",
                 "name": "fk_orders_customer",
-            }
+            },
         ],
         check_add_foreign_key,
     ),
     "drop_foreign_key": (
-        [
-            {
-                "op": "add_foreign_key",
-                "table": "orders",
-                "columns": ["customer_id"],
-                "references": {"table": "customers", "columns": ["id"]},
-                "name": "fk_orders_customer",
-            },
-            {"op": "drop_foreign_key", "table": "orders", "name": "fk_orders_customer"},
-        ],
+        [{"op": "drop_foreign_key", "table": "orders", "name": "fk_orders_customer_id"}],
         check_drop_foreign_key,
     ),
     "insert": (
@@ -312,7 +328,13 @@ CASES: dict[str, tuple[list[dict[str, Any]], Callable[[Engine], None]]] = {
         check_update,
     ),
     "delete": (
-        [{"op": "delete", "table": "orders", "where": {"total": {"lt": 6}, "reference": {"like": "O%"}}}],
+        [
+            {
+                "op": "delete",
+                "table": "orders",
+                "where": {"total": {"lt": 6}, "reference": {"like": "O%"}},
+            }
+        ],
         check_delete,
     ),
     "load": (
@@ -320,7 +342,15 @@ CASES: dict[str, tuple[list[dict[str, Any]], Callable[[Engine], None]]] = {
         check_load,
     ),
     "load_upsert": (
-        [{"op": "load", "table": "customers", "file": "more_customers.json", "mode": "upsert", "key": ["email"]}],
+        [
+            {
+                "op": "load",
+                "table": "customers",
+                "file": "more_customers.json",
+                "mode": "upsert",
+                "key": ["email"],
+            }
+        ],
         check_load_upsert,
     ),
     "sql": (
@@ -335,7 +365,9 @@ CASES: dict[str, tuple[list[dict[str, Any]], Callable[[Engine], None]]] = {
     ),
 }
 ROWS_FILES = {
-    "load": {"more_customers.json": [{"email": "x@x.io", "name": "X"}, {"email": "y@x.io", "name": "Y"}]},
+    "load": {
+        "more_customers.json": [{"email": "x@x.io", "name": "X"}, {"email": "y@x.io", "name": "Y"}]
+    },
     "load_upsert": {"more_customers.json": [{"email": "a@x.io", "name": "Loaded"}]},
 }
 
@@ -347,12 +379,14 @@ def test_op_upgrade_then_downgrade(case: str, tmp_path: Path, engine: Engine) ->
     base = project.add(BASE)
     project.add({"description": case, "ops": ops}, ROWS_FILES.get(case))
     project.upgrade(base)
-    before = snapshot(engine, with_timestamps=True)
+    # A sql op's "down" restores what it says; MySQL's ON UPDATE timestamps move with it.
+    exact = case != "sql"
+    before = snapshot(engine, with_timestamps=exact)
 
     project.upgrade("head")
     engine.dispose()  # fresh connections see the new schema (SQLite caches PRAGMA results)
     check(engine)
-    assert snapshot(engine) != before
+    assert snapshot(engine, with_timestamps=exact) != before
 
     project.downgrade(base)
-    assert snapshot(engine, with_timestamps=True) == before
+    assert snapshot(engine, with_timestamps=exact) == before

@@ -85,6 +85,25 @@ class Executor:
 
     # -- a whole changeset ------------------------------------------------------------------
 
+    def relax_sqlite_foreign_keys(self) -> None:
+        """SQLite rebuilds tables to alter them, and dropping a parent table under enforced
+        foreign keys fails; so enforcement is off for the migration connection (it must be set
+        outside a transaction) and `check_foreign_keys` verifies the result instead."""
+        if self.connection is not None and self.dialect == "sqlite":
+            self.connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+
+    def check_foreign_keys(self, loaded: LoadedChangeset) -> None:
+        if self.connection is None or self.dialect != "sqlite":
+            return
+        problems = self.connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if problems:
+            table_name, rowid, parent, _ = problems[0]
+            raise ChangesetError(
+                f"{len(problems)} row(s) would break foreign keys, e.g. {table_name} rowid "
+                f"{rowid} -> {parent}",
+                file=loaded.name,
+            )
+
     def upgrade(self, steps: list[Step], loaded: LoadedChangeset) -> dict[int, Image]:
         """Run every step; on failure restore the database and raise naming op and cause."""
         done: list[tuple[Step, Image | None]] = []
@@ -179,7 +198,7 @@ class Executor:
             case RenameTable():
                 self.op.rename_table(op.table, op.to)
             case AddColumn():
-                self._add_column(op)
+                self._add_column(op, before)
             case DropColumn():
                 return self._drop_column(op, _known(before, op), capture)
             case AlterColumn():
@@ -227,7 +246,7 @@ class Executor:
         for name, index in info.indexes.items():
             self.op.create_index(name, info.name, index.columns, unique=index.unique)
 
-    def _add_column(self, op: AddColumn) -> None:
+    def _add_column(self, op: AddColumn, before: TableInfo | None) -> None:
         new = op.column
         # Added nullable first when a value must be written (backfill) or SQLite refuses
         # NOT NULL without a default; tightened afterwards.
@@ -236,8 +255,11 @@ class Executor:
         with self.op.batch_alter_table(op.table) as batch:
             batch.add_column(sa_column(first, self.dialect))
         if op.backfill is not None:
-            target = table(op.table, column(new.name))
-            self._execute(update(target).values({new.name: self._value(op.backfill)}))
+            # Existing rows get a value, not a change: ON UPDATE timestamps are kept.
+            kept = _auto_updated(before) if before else []
+            target = table(op.table, column(new.name), *(column(c) for c in kept))
+            values = {new.name: self._value(op.backfill)} | {c: column(c) for c in kept}
+            self._execute(update(target).values(values))
         if tighten:
             self._alter(op.table, first, new)
         if new.unique or new.index:

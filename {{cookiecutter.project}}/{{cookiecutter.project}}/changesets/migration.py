@@ -55,12 +55,14 @@ def upgrade(operations: Operations, operation: UpgradeChangeset) -> None:
     connection = executor.connection
     steps, _ = prepare(loaded, base, _probe(executor, base))
     if connection is not None:
+        executor.relax_sqlite_foreign_keys()
         connection.execute(CreateTable(journal, if_not_exists=True))
         # Drops a stale entry; on SQLite this first write also opens the one transaction.
         connection.execute(forget(operation.revision))
     elif script.get_revision(operation.revision).down_revision is None:
         operations.execute(CreateTable(journal, if_not_exists=True))
     images = executor.upgrade(steps, loaded)
+    executor.check_foreign_keys(loaded)
     operations.execute(record(operation.revision, loaded.name, loaded.checksum, images))
 
 
@@ -74,14 +76,18 @@ def downgrade(operations: Operations, operation: DowngradeChangeset) -> None:
             'is marked "downgrade": "irreversible"; it cannot be undone', file=loaded.name
         )
     executor = Executor(operations)
+    connection = executor.connection
     steps, explicit = prepare(loaded, base, lambda _table: False)
+    images = images_of(connection, operation.revision) if connection is not None else None
+    if connection is not None:
+        executor.relax_sqlite_foreign_keys()
+    # First write: on SQLite it opens the transaction the whole downgrade runs in.
+    operations.execute(forget(operation.revision))
     if explicit is not None:
         executor.upgrade(explicit, loaded)
     else:
-        connection = executor.connection
-        images = images_of(connection, operation.revision) if connection is not None else None
         executor.revert(steps, loaded, images)
-    operations.execute(forget(operation.revision))
+    executor.check_foreign_keys(loaded)
 
 
 def prepare(
