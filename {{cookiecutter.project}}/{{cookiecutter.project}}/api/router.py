@@ -93,7 +93,13 @@ class TableRouter(SQLAlchemyCRUDRouter):
         self._select = select(*(table.c[spec.name] for spec in visible))
         self._by_key = [column == bindparam(f"key_{i}") for i, column in enumerate(key)]
         self._select_by_key = self._select.where(*self._by_key)
-        self._utc = [c.name for c in self._select.selected_columns if isinstance(c.type, DateTime)]
+        # Plain str keys: reflected names are `quoted_name`, a str subclass to_json is slow on.
+        self._keys = [str(column.name) for column in self._select.selected_columns]
+        self._utc = [
+            str(column.name)
+            for column in self._select.selected_columns
+            if isinstance(column.type, DateTime)
+        ]
         self._delete_by_key = table.delete().where(*self._by_key)
         by_id = single_key is not None and not policy.read_only
         # SQLAlchemyCRUDRouter.__init__ would read `schema.__fields__[pk].type_` (Pydantic 1):
@@ -255,7 +261,7 @@ class TableRouter(SQLAlchemyCRUDRouter):
 
     def _values(self, row: Row) -> dict[str, Any]:
         """The row as a dict; DATETIME values are UTC, so they get an explicit offset."""
-        values = row._asdict()
+        values = dict(zip(self._keys, row, strict=True))
         for name in self._utc:
             if values[name] is not None:
                 values[name] = values[name].replace(tzinfo=dt.UTC)
