@@ -95,6 +95,9 @@ def test_schema_carries_types_and_limits(client: TestClient) -> None:
     assert properties["stock"]["anyOf"][0]["maximum"] in (32767, 65535)
     assert {"type": "string", "format": "time"} in properties["opens_at"]["anyOf"]
     assert set(schema["required"]) == {"name", "specs"}
+    response = client.get("/gadgets", params={"sort": "photo"})
+    assert response.status_code == 422
+    assert "sortable: id, name, active, weight, opens_at, released, stock, manual" in response.text
 
 
 def test_out_of_range_values_are_422_before_the_database(client: TestClient) -> None:
@@ -103,6 +106,7 @@ def test_out_of_range_values_are_422_before_the_database(client: TestClient) -> 
         "weight": "NaN",
         "name": "\ud800",  # a lone surrogate: valid JSON, not encodable text
         "photo": "not base64!",
+        "opens_at": "08:30:00+02:00",
     }.items():
         body = json.dumps(GADGET | {column: value})
         response = client.post("/gadgets", content=body, headers={"content-type": JSON_TYPE})

@@ -17,7 +17,9 @@ from pydantic import (
     WithJsonSchema,
 )
 from sqlalchemy import (
+    BINARY,
     JSON,
+    VARBINARY,
     Boolean,
     Column,
     Date,
@@ -35,6 +37,7 @@ from sqlalchemy import (
 # Bits of each integer type; SQLite stores every integer in 64 bits.
 _INTEGER_BITS = {"TINYINT": 8, "SMALLINT": 16, "small_integer": 16, "MEDIUMINT": 24}
 _INTEGER_BITS |= {"INTEGER": 32, "INT": 32, "integer": 32, "BIGINT": 64, "big_integer": 64}
+_BINARY = (LargeBinary, BINARY, VARBINARY)
 _PLAIN_TYPES = (bool, int, float, str, bytes, Decimal, dt.date, dt.datetime, dt.time)
 
 
@@ -61,6 +64,12 @@ def _encodable(value: str) -> str:
     return value
 
 
+def _no_offset(value: dt.time) -> dt.time:
+    if value.tzinfo is not None:
+        raise ValueError("must be a time without offset (TIME columns hold none)")
+    return value
+
+
 def _naive_utc(value: dt.datetime) -> dt.datetime:
     """DATETIME columns hold no offset; they are taken as UTC (what CURRENT_TIMESTAMP gives on
     SQLite and on the compose database servers), so aware values are stored converted."""
@@ -74,6 +83,7 @@ UtcDatetime = Annotated[dt.datetime, AfterValidator(_naive_utc)]
 # TIME is a wall-clock time without offset; JSON Schema's "time" format demands one.
 WallTime = Annotated[
     dt.time,
+    AfterValidator(_no_offset),
     WithJsonSchema(
         {"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}(\.\d+)?$"}, mode="serialization"
     ),
@@ -122,7 +132,7 @@ def column_specs(table: Table, dialect_name: str) -> list[ColumnSpec]:
                 ),
                 default=default,
                 description=column.comment,
-                filterable=not isinstance(column.type, JSON | LargeBinary),
+                filterable=not isinstance(column.type, (JSON, *_BINARY)),
             )
         )
     return specs
@@ -163,7 +173,7 @@ def column_annotation(column: Column, dialect_name: str) -> Any:
         return WallTime
     if isinstance(column_type, String):
         return Annotated[Text, Field(max_length=column_type.length)]
-    if isinstance(column_type, LargeBinary):
+    if isinstance(column_type, _BINARY):
         return Annotated[bytes, Field(max_length=column_type.length)]
     try:
         python_type = column_type.python_type
