@@ -5,6 +5,7 @@ The same plan serves `--dry-run` (the report) and the real run (the writes).
 """
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Column, Connection, select, tuple_
@@ -36,30 +37,30 @@ def plan_table(
 ) -> TablePlan:
     """Compare the seed rows with the table. `writing`: the tables before this one are written."""
     plan = TablePlan(load)
-    rows = _with_refs_resolved(load, resolver, plan, writing)
+    rows, keys = _with_refs_resolved(load, resolver, plan, writing)
     if load.mode == "empty_only":
         has_rows = connection.execute(select(1).select_from(load.table).limit(1)).first()
         plan.skipped = has_rows is not None
         plan.unchanged = len(rows) if plan.skipped else 0
         plan.inserts = [] if plan.skipped else rows
     else:
-        _diff(plan, rows, _existing(connection, load, rows))
+        _diff(plan, rows, keys, *_existing(connection, load, rows, keys))
     _check_required(plan, rows)
     return plan
 
 
 def _with_refs_resolved(
     load: TableLoad, resolver: RefResolver, plan: TablePlan, writing: bool
-) -> list[dict[str, Any]]:
-    """The rows with `$ref` values looked up; rows without one are shared, not copied."""
+) -> tuple[list[dict[str, Any]], list[tuple]]:
+    """Rows and keys with `$ref` values looked up; rows without one are shared, not copied."""
     if not load.marked:
-        return load.rows
+        return load.rows, load.keys
     refs = [v for i in load.marked for v in load.rows[i].values() if type(v) is Ref]
     try:
         values = resolver.resolve(refs)
     except ValueError as error:
         raise SeedError(str(error), file=load.files[0], table=load.name) from None
-    rows = list(load.rows)
+    rows, keys = list(load.rows), list(load.keys)
     for position in load.marked:
         row = dict(rows[position])
         waiting = {}
@@ -81,10 +82,11 @@ def _with_refs_resolved(
                 waiting[name] = value
                 found = _placeholder(load.table.c[name])
             row[name] = found
+        keys[position] = load.key_of(row)
         if waiting:
-            plan.fixups.append((load.key_of(row), waiting))
+            plan.fixups.append((keys[position], waiting))
         rows[position] = row
-    return rows
+    return rows, keys
 
 
 def _describe(ref: Ref) -> str:
@@ -104,9 +106,9 @@ def _placeholder(column: Column) -> Any:
 
 
 def _existing(
-    connection: Connection, load: TableLoad, rows: list[dict[str, Any]]
-) -> dict[tuple, dict[str, Any]]:
-    """The table's rows by key, holding the columns the seed sets."""
+    connection: Connection, load: TableLoad, rows: list[dict[str, Any]], keys: list[tuple]
+) -> tuple[list[str], dict[tuple, tuple]]:
+    """The columns the seed sets (key first), and the table's values for them by key."""
     names = list(load.key) + sorted(set().union(*rows) - set(load.key)) if rows else list(load.key)
     table = load.table
     columns = [table.c[name] for name in names]
@@ -115,48 +117,61 @@ def _existing(
     if load.mode == "replace" or len(rows) > FULL_SCAN_ABOVE:
         statements.append(select(*columns))
     else:
-        keys = list({load.key_of(row) for row in rows})
+        wanted = list(set(keys))
         key_columns = columns[:width]
         matcher = tuple_(*key_columns) if width > 1 else key_columns[0]
-        for start in range(0, len(keys), _KEY_CHUNK):
-            chunk = keys[start : start + _KEY_CHUNK]
+        for start in range(0, len(wanted), _KEY_CHUNK):
+            chunk = wanted[start : start + _KEY_CHUNK]
             bound = chunk if width > 1 else [key[0] for key in chunk]
             statements.append(select(*columns).where(matcher.in_(bound)))
     existing = {}
     for statement in statements:
         for values in connection.execute(statement):
-            existing[tuple(values[:width])] = dict(zip(names, values, strict=True))
-    return existing
+            existing[tuple(values[:width])] = tuple(values)
+    return names, existing
 
 
-def _diff(plan: TablePlan, rows: list[dict[str, Any]], existing: dict[tuple, dict]) -> None:
+def _diff(
+    plan: TablePlan,
+    rows: list[dict[str, Any]],
+    keys: list[tuple],
+    names: list[str],
+    existing: dict[tuple, tuple],
+) -> None:
     load = plan.load
-    key_of = load.key_of
+    if not existing:
+        plan.inserts = rows
+        return
     overwrite = load.mode != "insert_missing"
     seen = set()
     waiting = {key for key, _ in plan.fixups}
-    for row in rows:
-        key = key_of(row)
+    marked = set(load.marked)  # may hold an $expr: compared column by column
+    width = len(names)
+    whole = itemgetter(*names) if width > 1 else (lambda row: (row[names[0]],))
+    position = {name: i for i, name in enumerate(names)}
+    for index, (row, key) in enumerate(zip(rows, keys, strict=True)):
         old = existing.get(key)
         if old is None:
             plan.inserts.append(row)
             continue
         seen.add(key)
-        if overwrite and (key in waiting or _differs(row, old)):
+        if not overwrite:
+            changed = False
+        elif key in waiting:
+            changed = True
+        elif len(row) == width and index not in marked:
+            changed = whole(row) != old
+        else:
+            changed = any(
+                old[position[name]] != value and type(value) is not Expr
+                for name, value in row.items()
+            )
+        if changed:
             plan.updates.append(row)
         else:
             plan.unchanged += 1
     if load.mode == "replace":
         plan.deletes = [key for key in existing if key not in seen]
-
-
-def _differs(row: dict[str, Any], old: dict[str, Any]) -> bool:
-    for name, value in row.items():
-        if old[name] != value and type(value) is not Expr:
-            break
-    else:
-        return False
-    return True
 
 
 def _check_required(plan: TablePlan, rows: list[dict[str, Any]]) -> None:

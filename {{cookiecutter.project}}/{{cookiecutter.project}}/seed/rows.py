@@ -2,10 +2,12 @@
 
 Every column must exist and every value fit it; each row carries its whole key; a key appears
 once per file (a later file may restate a row an earlier file gave: the later one wins). All
-entries for one table must agree on key and mode.
+entries for one table must agree on key and mode. The per-row work is one converter call per
+value; keys, nulls and duplicates are found in bulk and only explained row by row on failure.
 """
 
 from dataclasses import dataclass, field
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -13,7 +15,7 @@ from sqlalchemy import MetaData, Table
 
 from .errors import SeedError
 from .files import SeedEntry
-from .values import Converters
+from .values import Converters, Expr, Ref
 
 
 @dataclass
@@ -23,8 +25,9 @@ class TableLoad:
     table: Table
     key: tuple[str, ...]
     mode: str
-    files: list[str]
+    files: list[str] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
+    keys: list[tuple] = field(default_factory=list)  # each row's key, same order
     origins: list[tuple[str, int]] = field(default_factory=list)  # (file, row index) per row
     marked: list[int] = field(default_factory=list)  # rows holding a $ref or $expr
 
@@ -33,11 +36,7 @@ class TableLoad:
         return self.table.name
 
     def key_of(self, row: dict[str, Any]) -> tuple:
-        return self._getter(row)
-
-    def __post_init__(self) -> None:
-        getter = itemgetter(*self.key)
-        self._getter = getter if len(self.key) > 1 else (lambda row: (getter(row),))
+        return tuple(row[name] for name in self.key)
 
     def error(self, position: int, message: str, column: str | None = None) -> SeedError:
         file, index = self.origins[position]
@@ -75,7 +74,7 @@ def _new_load(entry: SeedEntry, table: Table) -> TableLoad:
                 file=entry.file,
                 table=table.name,
             )
-    return TableLoad(table, key, entry.mode, [])
+    return TableLoad(table, key, entry.mode)
 
 
 def _add_entry(load: TableLoad, entry: SeedEntry, converters: Converters) -> None:
@@ -86,48 +85,93 @@ def _add_entry(load: TableLoad, entry: SeedEntry, converters: Converters) -> Non
             file=entry.file,
             table=entry.table,
         )
+    marks = converters.marks
+    _convert(load, entry, converters)
+    keys = _keys(load, entry)
+    marked = _marked(entry.rows) if converters.marks != marks else []
     if entry.file not in load.files:
         load.files.append(entry.file)
+    if not load.rows:
+        load.rows = list(entry.rows)
+        load.keys = keys
+        load.origins = list(zip(repeat(entry.file), range(len(keys)), strict=False))
+        load.marked = marked
+        return
+    # A later file restates rows an earlier file gave: the later ones win.
+    positions = {key: position for position, key in enumerate(load.keys)}
+    restated = set(marked)
+    for index, (row, key) in enumerate(zip(entry.rows, keys, strict=True)):
+        position = positions.get(key)
+        if position is None:
+            position = len(load.rows)
+            load.rows.append(row)
+            load.keys.append(key)
+            load.origins.append((entry.file, index))
+        else:
+            load.rows[position] = row
+            load.origins[position] = (entry.file, index)
+        if index in restated:
+            load.marked.append(position)
+
+
+def _convert(load: TableLoad, entry: SeedEntry, converters: Converters) -> None:
+    """Each value through its column's converter, in place."""
     convert = converters.of(load.name)
-    key_of = load.key_of
-    positions = {load.key_of(row): i for i, row in enumerate(load.rows)}
-    first_in_file: dict[tuple, int] = {}
-    marks_before = converters.marks
-    for index, row in enumerate(entry.rows):
-        position = len(load.rows)
-        load.rows.append(row)
-        load.origins.append((entry.file, index))
-        if type(row) is not dict:
-            raise load.error(position, f"expected an object of column values, found {row!r}")
-        name = None
-        try:
+    row: Any = None
+    name = None
+    try:
+        for row in entry.rows:
             for name, value in row.items():
                 row[name] = convert[name](value)
-        except KeyError:
-            columns = ", ".join(load.table.columns.keys())
-            raise load.error(position, f"unknown column; the table has: {columns}", name) from None
-        except ValueError as error:
-            raise load.error(position, str(error), name) from None
-        try:
-            key = key_of(row)
-        except KeyError:
-            missing = [name for name in load.key if name not in row]
-            raise load.error(position, f"missing key column(s) {missing}") from None
-        if None in key:
-            raise load.error(position, f"key {list(load.key)} cannot be null")
-        marked = converters.marks != marks_before
-        marks_before = converters.marks
-        earlier = positions.get(key)
-        if earlier is not None and key in first_in_file:
-            raise load.error(
-                position, f"duplicate key {list(key)}: row {first_in_file[key]} has it too"
+    except (AttributeError, KeyError, ValueError) as error:
+        index = next(i for i, candidate in enumerate(entry.rows) if candidate is row)
+        if isinstance(error, AttributeError):
+            message, name = f"expected an object of column values, found {row!r}", None
+        elif isinstance(error, KeyError):
+            message = f"unknown column; the table has: {', '.join(load.table.columns.keys())}"
+        else:
+            message = str(error)
+        raise SeedError(message, file=entry.file, table=load.name, row=index, column=name) from None
+
+
+def _keys(load: TableLoad, entry: SeedEntry) -> list[tuple]:
+    """Every row's key; refuses a missing or null key column and a key given twice."""
+    rows = entry.rows
+    try:
+        columns = [list(map(itemgetter(name), rows)) for name in load.key]
+    except KeyError:
+        index = next(i for i, row in enumerate(rows) if not set(load.key) <= row.keys())
+        missing = [name for name in load.key if name not in rows[index]]
+        raise SeedError(
+            f"missing key column(s) {missing}", file=entry.file, table=load.name, row=index
+        ) from None
+    for name, values in zip(load.key, columns, strict=True):
+        if None in values:
+            raise SeedError(
+                f"key column {name} cannot be null",
+                file=entry.file,
+                table=load.name,
+                row=values.index(None),
+                column=name,
             )
-        first_in_file[key] = index
-        if earlier is not None:
-            # A later file restates a row an earlier file gave: the later one wins.
-            load.rows[earlier] = load.rows.pop()
-            load.origins[earlier] = load.origins.pop()
-            position = earlier
-        positions[key] = position
-        if marked:
-            load.marked.append(position)
+    keys = list(zip(*columns, strict=True))
+    if len(set(keys)) < len(keys):
+        first: dict[tuple, int] = {}
+        for index, key in enumerate(keys):
+            if key in first:
+                raise SeedError(
+                    f"duplicate key {list(key)}: row {first[key]} has it too",
+                    file=entry.file,
+                    table=load.name,
+                    row=index,
+                )
+            first[key] = index
+    return keys
+
+
+def _marked(rows: list[dict[str, Any]]) -> list[int]:
+    return [
+        index
+        for index, row in enumerate(rows)
+        if any(type(value) in (Ref, Expr) for value in row.values())
+    ]

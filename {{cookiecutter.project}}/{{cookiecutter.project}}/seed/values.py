@@ -52,19 +52,19 @@ class Converters:
         return self._by_table[table]
 
     def _converter(self, column: Column) -> Converter:
-        check = _check_for(column)
         nullable = column.nullable
 
-        def convert(value: Any) -> Any:
+        def other(value: Any, expected: str) -> Any:
+            """What the column's own check leaves: null, `$ref`/`$expr`, or a wrong type."""
             if value is None:
                 if nullable:
                     return None
                 raise ValueError("is NOT NULL; null is not allowed")
             if type(value) is dict and ("$ref" in value or "$expr" in value):
                 return self._marker(value)
-            return check(value)
+            raise ValueError(f"expected {expected}, found {value!r}")
 
-        return convert
+        return _check_for(column, other)
 
     def _marker(self, value: dict) -> Ref | Expr:
         self.marks += 1
@@ -104,64 +104,81 @@ class Converters:
         return Ref(spec["table"], spec["column"], keys)
 
 
-def _check_for(column: Column) -> Converter:
-    kind = _python_type(column)
-    if isinstance(column.type, Enum) and column.type.enums:
-        return _enum_check(column.type.enums)
-    if kind is str:
-        return _str_check(getattr(column.type, "length", None))
-    if kind is Decimal:
-        return _decimal_check(column.type.precision, column.type.scale)
-    return _CHECKS.get(kind, _as_is)
+Other = Callable[[Any, str], Any]  # (value, what was expected) -> value, or ValueError
 
 
-def _python_type(column: Column) -> type:
+def _check_for(column: Column, other: Other) -> Converter:
+    """The column's converter. Each takes its common case itself, in one call per value."""
     try:
-        return column.type.python_type
+        kind = column.type.python_type
     except NotImplementedError:
-        return object
+        kind = object
+    if isinstance(column.type, Enum) and column.type.enums:
+        return _enum_check(column.type.enums, other)
+    if kind is str:
+        return _str_check(getattr(column.type, "length", None), other)
+    if kind is Decimal:
+        return _decimal_check(column.type.precision, column.type.scale, other)
+    if kind in _ISO:
+        return _iso_check(*_ISO[kind], other)
+    return _CHECKS.get(kind, _as_is)(other)
 
 
-def _as_is(value: Any) -> Any:
-    return value
-
-
-def _expected(what: str, value: Any) -> ValueError:
-    return ValueError(f"expected {what}, found {value!r}")
-
-
-def _to_int(value: Any) -> int:
-    if type(value) is int:
-        return value
-    if type(value) is bool:
-        return int(value)
-    raise _expected("an integer", value)
-
-
-def _to_bool(value: Any) -> bool:
-    if type(value) is bool:
-        return value
-    if type(value) is int and value in (0, 1):
-        return bool(value)
-    raise _expected("true or false", value)
-
-
-def _to_float(value: Any) -> float:
-    if isinstance(value, int | float | Decimal) and type(value) is not bool:
-        return float(value)
-    raise _expected("a number", value)
-
-
-def _iso(parse: Callable[[str], Any], what: str) -> Converter:
+def _as_is(other: Other) -> Converter:
     def convert(value: Any) -> Any:
-        if isinstance(value, str):
-            try:
-                return parse(value)
-            except ValueError:
-                pass
-        raise _expected(what, value)
+        if value is None or (type(value) is dict and ("$ref" in value or "$expr" in value)):
+            return other(value, "a value")
+        return value
 
     return convert
+
+
+def _int_check(other: Other) -> Converter:
+    def convert(value: Any) -> Any:
+        if type(value) is int:
+            return value
+        if type(value) is bool:
+            return int(value)
+        return other(value, "an integer")
+
+    return convert
+
+
+def _bool_check(other: Other) -> Converter:
+    def convert(value: Any) -> Any:
+        if type(value) is bool:
+            return value
+        if type(value) is int and value in (0, 1):
+            return bool(value)
+        return other(value, "true or false")
+
+    return convert
+
+
+def _float_check(other: Other) -> Converter:
+    def convert(value: Any) -> Any:
+        if type(value) in (float, int, Decimal):
+            return float(value)
+        return other(value, "a number")
+
+    return convert
+
+
+def _bytes_check(other: Other) -> Converter:
+    def convert(value: Any) -> Any:
+        if type(value) is str:
+            return value.encode()
+        return other(value, "a string")
+
+    return convert
+
+
+_CHECKS: dict[type, Callable[[Other], Converter]] = {
+    int: _int_check,
+    bool: _bool_check,
+    float: _float_check,
+    bytes: _bytes_check,
+}
 
 
 def _naive_datetime(value: str) -> datetime:
@@ -172,27 +189,29 @@ def _naive_datetime(value: str) -> datetime:
     return parsed
 
 
-def _to_bytes(value: Any) -> bytes:
-    if isinstance(value, str):
-        return value.encode()
-    raise _expected("a string", value)
-
-
-_CHECKS: dict[type, Converter] = {
-    int: _to_int,
-    bool: _to_bool,
-    float: _to_float,
-    datetime: _iso(_naive_datetime, "an ISO datetime string like 2024-01-31T09:30:00"),
-    date: _iso(date.fromisoformat, "an ISO date string like 2024-01-31"),
-    time: _iso(time.fromisoformat, "an ISO time string like 09:30:00"),
-    bytes: _to_bytes,
+_ISO: dict[type, tuple[Callable[[str], Any], str]] = {
+    datetime: (_naive_datetime, "an ISO datetime string like 2024-01-31T09:30:00"),
+    date: (date.fromisoformat, "an ISO date string like 2024-01-31"),
+    time: (time.fromisoformat, "an ISO time string like 09:30:00"),
 }
 
 
-def _str_check(length: int | None) -> Converter:
-    def convert(value: Any) -> str:
+def _iso_check(parse: Callable[[str], Any], expected: str, other: Other) -> Converter:
+    def convert(value: Any) -> Any:
+        if type(value) is str:
+            try:
+                return parse(value)
+            except ValueError:
+                raise ValueError(f"expected {expected}, found {value!r}") from None
+        return other(value, expected)
+
+    return convert
+
+
+def _str_check(length: int | None, other: Other) -> Converter:
+    def convert(value: Any) -> Any:
         if type(value) is not str:
-            raise _expected("a string", value)
+            return other(value, "a string")
         if length is not None and len(value) > length:
             raise ValueError(f"is {len(value)} characters long; the column holds at most {length}")
         return value
@@ -200,32 +219,30 @@ def _str_check(length: int | None) -> Converter:
     return convert
 
 
-def _enum_check(allowed: list[str]) -> Converter:
+def _enum_check(allowed: list[str], other: Other) -> Converter:
     choices = frozenset(allowed)
 
-    def convert(value: Any) -> str:
-        if value not in choices:
-            raise _expected(f"one of {', '.join(allowed)}", value)
-        return value
+    def convert(value: Any) -> Any:
+        if type(value) is str and value in choices:
+            return value
+        return other(value, f"one of {', '.join(allowed)}")
 
     return convert
 
 
-def _decimal_check(precision: int | None, scale: int | None) -> Converter:
+def _decimal_check(precision: int | None, scale: int | None, other: Other) -> Converter:
     """Exact decimals: refuses what the column would round or cannot hold."""
     step = Decimal(1).scaleb(-scale) if scale is not None else None
     whole_digits = precision - (scale or 0) if precision is not None else None
 
-    def convert(value: Any) -> Decimal:
-        if type(value) is bool or not isinstance(value, int | Decimal | str):
-            raise _expected("a number", value)
+    def convert(value: Any) -> Any:
+        if type(value) not in (Decimal, int, str):
+            return other(value, "a number")
         try:
             number = Decimal(value)
             exact = step is None or number.quantize(step) == number
         except InvalidOperation:
-            raise _expected("a number", value) from None
-        if not number.is_finite():
-            raise _expected("a finite number", value)
+            raise ValueError(f"expected a number, found {value!r}") from None
         if not exact:
             raise ValueError(f"{value} has more than {scale} decimal places")
         if whole_digits is not None and number and number.adjusted() >= whole_digits:

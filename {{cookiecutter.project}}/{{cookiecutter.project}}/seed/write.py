@@ -6,7 +6,7 @@ touching a seeded table is then checked with one anti-join before the commit.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..changesets.values import expr_clause
 from ..db import is_mysql
+from . import mysql_insert
 from .errors import SeedError
 from .plan import TablePlan
 from .refs import MISSING, RefResolver
@@ -54,8 +55,12 @@ def write_plan(connection: Connection, plan: TablePlan, advance: Advance) -> Non
     for start in range(0, len(plan.deletes), CHUNK):
         chunk = plan.deletes[start : start + CHUNK]
         connection.execute(table.delete().where(_key_in(table, key, chunk)))
+    marked = bool(plan.load.marked)  # only rows with a $ref or $expr can hold an Expr
     for names, rows in _by_columns(plan.inserts).items():
-        _execute_many(connection, table.insert(), rows, names, advance)
+        if is_mysql(connection.engine.url) and not (marked and any(map(_has_expr, rows))):
+            mysql_insert.insert_rows(connection, table, names, rows, advance)
+        else:
+            _execute_many(connection, table.insert(), rows, names, advance, marked)
     for names, rows in _by_columns(plan.updates).items():
         changed = [name for name in names if name not in key]
         if changed:
@@ -66,7 +71,7 @@ def write_plan(connection: Connection, plan: TablePlan, advance: Advance) -> Non
                 {name: row[name] for name in changed} | {f"key_{k}": row[k] for k in key}
                 for row in rows
             ]
-            _execute_many(connection, statement, params, changed, advance)
+            _execute_many(connection, statement, params, changed, advance, marked)
         else:
             advance(len(rows))
 
@@ -80,14 +85,19 @@ def _by_columns(rows: list[dict[str, Any]]) -> dict[tuple[str, ...], list[dict[s
 
 
 def _execute_many(
-    connection: Connection, statement, rows: list[dict], names, advance: Advance
+    connection: Connection,
+    statement: Any,
+    rows: list[dict[str, Any]],
+    names: Iterable[str],
+    advance: Advance,
+    marked: bool,
 ) -> None:
-    plain = [row for row in rows if not _has_expr(row)]
+    plain = [row for row in rows if not _has_expr(row)] if marked else rows
     for start in range(0, len(plain), CHUNK):
         chunk = plain[start : start + CHUNK]
         connection.execute(statement.values({name: bindparam(name) for name in names}), chunk)
         advance(len(chunk))
-    for row in rows:
+    for row in rows if marked else ():
         if _has_expr(row):
             values = {n: expr_clause(row[n].sql) if type(row[n]) is Expr else row[n] for n in names}
             connection.execute(statement.values(values), row)
