@@ -4,8 +4,9 @@
 
 The database is MySQL/MariaDB when DATABASE_URL, TEST_DATABASE_URL or root@127.0.0.1:3306
 answers: the demo connects with that URL's user (root by default, acceptable for a local demo)
-and recreates its own database DEMO_DATABASE (default demo_api) there. Otherwise the demo runs
-on SQLite. DEMO_PORT (default 8000) picks the port of http://127.0.0.1:PORT/docs.
+and recreates its own database DEMO_DATABASE (default demo_api) there. Otherwise, or when
+DATABASE_URL is a SQLite URL, the demo runs on SQLite in DIR/demo_api/demo.db.
+DEMO_PORT (default 8000) picks the port of http://127.0.0.1:PORT/docs.
 """
 
 import os
@@ -36,7 +37,7 @@ class DemoError(RuntimeError):
 
 
 def step(message: str) -> None:
-    print(f"==> {message}", flush=True)
+    print(f"==> {message}")
 
 
 def check_port_free(port: int) -> None:
@@ -72,8 +73,8 @@ def mysql_server() -> URL | None:
     for source, raw in candidates:
         url = make_url(raw)
         if url.get_backend_name() not in {"mysql", "mariadb"}:
-            print(f"    {source}: {url.get_backend_name()} URL, not MySQL; skipped")
-            continue
+            print(f"    {source} is a {url.get_backend_name()} URL, not MySQL")
+            return None
         engine = create_engine(url.set(database=None))
         try:
             with engine.connect() as connection:
@@ -95,12 +96,12 @@ def prepare_database(project: Path) -> URL:
     server = mysql_server()
     if server is None:
         url = make_url(f"sqlite:///{project / 'demo.db'}")
-        print(f"    no MySQL reachable: using SQLite at {url.database}")
+        print(f"    using SQLite at {url.database}")
         return url
     name = os.environ.get("DEMO_DATABASE", PROJECT)
-    step(
-        f"recreating database {name!r} on {server.host}:{server.port or 3306} as {server.username}"
-    )
+    where = f"{server.host}:{server.port or 3306}"
+    step(f"recreating the demo's own database {name!r} on {where} as {server.username}")
+    print("    (an admin account is fine for a local demo; a generated project has its own user)")
     engine = create_engine(server)
     with engine.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
@@ -180,6 +181,7 @@ def serve(project: Path, env: dict[str, str], port: int) -> int:
 
 
 def main(argv: list[str]) -> int:
+    sys.stdout.reconfigure(line_buffering=True)  # steps interleave with the commands' output
     target = Path(argv[0] if argv else "build/demo").resolve()
     port = int(os.environ.get("DEMO_PORT", "8000"))
     try:

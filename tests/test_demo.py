@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from .conftest import DEFAULT_MYSQL, TEMPLATE, free_port
+from .conftest import DEFAULT_MYSQL, TEMPLATE, free_port, mysql_server_url
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="make and process groups are POSIX")
 
@@ -41,13 +41,19 @@ def wait_for_health(demo: subprocess.Popen, port: int, timeout: float) -> httpx.
             time.sleep(0.3)
 
 
-def test_make_demo_serves_health_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["mysql", "sqlite"])
+def test_make_demo_serves_health_and_stops_on_ctrl_c(tmp_path: Path, backend: str) -> None:
     port = free_port()
     database = f"tpl_demo_{secrets.token_hex(4)}"
+    env = os.environ | {"DEMO_PORT": str(port), "DEMO_DATABASE": database}
+    if backend == "sqlite":
+        env["DATABASE_URL"] = "sqlite://"
+    else:
+        mysql_server_url()  # skips (fails under REQUIRE_MYSQL=1) when no server answers
     demo = subprocess.Popen(
         ["make", "demo", f"DEMO={tmp_path / 'demo'}"],
         cwd=TEMPLATE,
-        env=os.environ | {"DEMO_PORT": str(port), "DEMO_DATABASE": database},
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -71,6 +77,8 @@ def test_make_demo_serves_health_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     for step in ("baking the template", "make migrate RUN=", "make seed RUN=", "ready: http"):
         assert step in output, output
     assert "server stopped cleanly" in output, output
+    on_sqlite = "using SQLite at" in output
+    assert on_sqlite == (backend == "sqlite"), output
     assert "Traceback" not in output, output
 
 
