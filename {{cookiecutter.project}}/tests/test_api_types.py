@@ -133,3 +133,29 @@ def test_database_rejections_are_422_naming_the_column(client: TestClient) -> No
         too_big = client.post("/gadgets", json=GADGET | {"weight": 1e300})
         assert too_big.status_code == 422
         assert too_big.json()["detail"][0]["loc"] == ["body", "weight"]
+
+
+def test_awkward_names_are_served_under_their_own_names(settings: Settings, engine: Engine) -> None:
+    metadata = MetaData()
+    Table(
+        "odd-names",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("class", String(10)),
+        Column("model_id", Integer),
+        Column("json", String(10)),
+        Column("_private", String(10)),
+        mysql_charset="utf8mb4",
+    )
+    metadata.create_all(engine)
+    row = {"class": "a", "model_id": 7, "json": "j", "_private": "p"}
+    with TestClient(create_app(settings, engine)) as client:
+        created = client.post("/odd-names", json=row)
+        assert created.status_code == 201, created.text
+        assert created.json() == row | {"id": 1}
+        listed = client.get("/odd-names", params={"class": "a", "_private": "p", "sort": "-json"})
+        assert listed.json() == [row | {"id": 1}]
+        patched = client.patch("/odd-names/1", json={"model_id": 8})
+        assert patched.json()["model_id"] == 8
+        schema = client.get("/openapi.json").json()["components"]["schemas"]["OddNames"]
+        assert set(schema["properties"]) == {"id", "class", "model_id", "json", "_private"}

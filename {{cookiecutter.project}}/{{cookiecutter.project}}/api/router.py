@@ -103,9 +103,7 @@ class TableRouter(SQLAlchemyCRUDRouter):
         self._delete_by_key = table.delete().where(*self._by_key)
         by_id = single_key is not None and not policy.read_only
         # SQLAlchemyCRUDRouter.__init__ would read `schema.__fields__[pk].type_` (Pydantic 1):
-        # set what it sets, then run the generic CRUDGenerator.__init__ that adds the routes.
-        self.db_model = table
-        self.db_func = engine.connect
+        # set the key it would set, then run the generic CRUDGenerator.__init__ (the routes).
         self._pk = single_key.name if single_key is not None else ""
         self._pk_type = next((spec.annotation for spec in specs if spec.name == self._pk), int)
         super(SQLAlchemyCRUDRouter, self).__init__(
@@ -162,7 +160,7 @@ class TableRouter(SQLAlchemyCRUDRouter):
             return self.schemas.create  # nothing identifies the new row: it is echoed
         return self.schemas.read
 
-    def _item_id(self) -> Any:
+    def _item_id_type(self) -> Any:
         return Annotated[self._pk_type, Path(description=f"The {self.table.name}.{self._pk} value")]
 
     def _get_all(self, *args: Any, **kwargs: Any) -> Any:
@@ -188,7 +186,7 @@ class TableRouter(SQLAlchemyCRUDRouter):
         return route
 
     def _get_one(self, *args: Any, **kwargs: Any) -> Any:
-        item_id_type = self._item_id()
+        item_id_type = self._item_id_type()
 
         def route(item_id: item_id_type) -> Response:
             with self.engine.connect() as connection:
@@ -217,7 +215,7 @@ class TableRouter(SQLAlchemyCRUDRouter):
         return self._writer(self.schemas.patch, partial=True)
 
     def _writer(self, body_model: type[RequestBody], partial: bool) -> Any:
-        item_id_type = self._item_id()
+        item_id_type = self._item_id_type()
 
         def route(item_id: item_id_type, body: body_model) -> Response:
             values = body.model_dump(by_alias=True, exclude_unset=partial)
@@ -230,7 +228,7 @@ class TableRouter(SQLAlchemyCRUDRouter):
         return route
 
     def _delete_one(self, *args: Any, **kwargs: Any) -> Any:
-        item_id_type = self._item_id()
+        item_id_type = self._item_id_type()
 
         def route(item_id: item_id_type) -> Response:
             with self._database_errors({}, deleting=True), self.engine.begin() as connection:
