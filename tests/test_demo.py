@@ -30,15 +30,13 @@ def drop_database(name: str) -> None:
         engine.dispose()
 
 
-def wait_for_health(demo: subprocess.Popen, port: int, timeout: float) -> httpx.Response:
+def wait_until_ready(demo: subprocess.Popen, log: Path, port: int, timeout: float) -> None:
+    """Until the demo says it serves (it has seen /health answer), reading its output file."""
     deadline = time.monotonic() + timeout
-    while True:
-        assert demo.poll() is None, f"make demo exited early:\n{demo.stdout.read()}"
-        try:
-            return httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
-        except httpx.TransportError:
-            assert time.monotonic() < deadline, f"/health did not answer within {timeout:g}s"
-            time.sleep(0.3)
+    while f"==> ready: http://127.0.0.1:{port}/docs" not in log.read_text():
+        assert demo.poll() is None, f"make demo exited early:\n{log.read_text()}"
+        assert time.monotonic() < deadline, f"not ready within {timeout:g}s:\n{log.read_text()}"
+        time.sleep(0.3)
 
 
 @pytest.mark.parametrize("backend", ["mysql", "sqlite"])
@@ -50,31 +48,34 @@ def test_make_demo_serves_health_and_stops_on_ctrl_c(tmp_path: Path, backend: st
         env["DATABASE_URL"] = "sqlite://"
     else:
         mysql_server_url()  # skips (fails under REQUIRE_MYSQL=1) when no server answers
-    demo = subprocess.Popen(
-        ["make", "demo", f"DEMO={tmp_path / 'demo'}"],
-        cwd=TEMPLATE,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # a process group of its own, as a terminal gives `make demo`
-    )
+    log = tmp_path / "demo.log"
+    with log.open("w") as out:
+        demo = subprocess.Popen(
+            ["make", "demo", f"DEMO={tmp_path / 'demo'}"],
+            cwd=TEMPLATE,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a process group of its own, as a terminal gives `make demo`
+        )
     try:
-        response = wait_for_health(demo, port, timeout=120)
+        wait_until_ready(demo, log, port, timeout=120)
+        response = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5)
         assert response.status_code == 200
         assert response.json()["status"] == "ok"
         assert httpx.get(f"http://127.0.0.1:{port}/docs", timeout=5).status_code == 200
 
         os.killpg(demo.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-        output, _ = demo.communicate(timeout=30)
+        demo.wait(timeout=30)
     finally:
         if demo.poll() is None:
             os.killpg(demo.pid, signal.SIGKILL)
             demo.wait()
         drop_database(database)
+    output = log.read_text()
     # make re-raises the SIGINT it received once its recipe (the demo, exiting 0) has finished.
     assert demo.returncode in (0, -signal.SIGINT), output
-    for step in ("baking the template", "make migrate RUN=", "make seed RUN=", "ready: http"):
+    for step in ("baking the template", "make migrate RUN=", "make seed RUN="):
         assert step in output, output
     assert "server stopped cleanly" in output, output
     on_sqlite = "using SQLite at" in output
