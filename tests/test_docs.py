@@ -3,9 +3,11 @@
 import json
 import re
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
-from .conftest import TEMPLATE, Baked
+from .conftest import TEMPLATE, AppDatabase, Baked, bake
+from .test_journey import add_products_migration, make, query, snapshot, table_names
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -56,3 +58,52 @@ def test_template_readme_explains_every_prompt_and_target() -> None:
     missing = [t for t in targets if f"make {t}" not in readme]
     assert not missing, f"template targets not in README.md: {missing}"
     assert (TEMPLATE / "docs" / "swagger-ui.png").exists(), "the README shows docs/swagger-ui.png"
+
+
+def readme_ops() -> list[dict]:
+    """The example of each op in the template README's table, in order."""
+    readme = (TEMPLATE / "README.md").read_text()
+    rows = re.findall(r"^\| `(\w+)` \| `(\{.*?\})` ", readme, re.M)
+    ops = [json.loads(example) for _, example in rows]
+    assert [op["op"] for op in ops] == [name for name, _ in rows]
+    return ops
+
+
+def test_template_readme_shows_every_op(baked: Baked) -> None:
+    schema = json.loads((baked.path / "migrations" / "changeset.schema.json").read_text())
+    engine_ops = {
+        definition["properties"]["op"]["const"]
+        for definition in schema["$defs"].values()
+        if "op" in definition.get("properties", {})
+    }
+    shown = [op["op"] for op in readme_ops()]
+    assert sorted(shown) == sorted(engine_ops), "one example per op, no more, no less"
+
+
+def test_template_readme_ops_apply_and_downgrade(cookies, app_database: AppDatabase) -> None:
+    project = bake(cookies, project="docs_api")
+    make(project, app_database, "migrate")
+    add_products_migration(project, app_database)
+    make(project, app_database, "migrate")
+    before = snapshot(app_database)
+
+    changesets = project.path / "migrations" / "changesets"
+    stubs = set(changesets.glob("*.json"))
+    make(project, app_database, "migration", "name=every op from the README")
+    (changeset,) = set(changesets.glob("*.json")) - stubs
+    readme = (TEMPLATE / "README.md").read_text()
+    rows_file = re.search(r"\(`products_rows.json` beside the changeset: `(\[.*?\])`\)", readme)
+    (changesets / "products_rows.json").write_text(rows_file.group(1))
+    changeset.write_text(json.dumps({"description": "README examples", "ops": readme_ops()}))
+    make(project, app_database, "migrate")
+
+    products = {r["sku"]: r for r in query(app_database, "SELECT * FROM products")}
+    assert set(products) == {"TEE-1", "CAP-1", "PEN-1"}  # MUG-1 was under 10, retired, deleted
+    assert (products["CAP-1"]["stock"], str(products["CAP-1"]["price"])) == (10, "11.00")
+    assert query(app_database, "SELECT * FROM cheap_products") == [
+        {"sku": "PEN-1", "price": Decimal("1.20")}
+    ]
+    assert not {"reviews", "product_reviews"} & table_names(app_database)
+
+    make(project, app_database, "downgrade")
+    assert snapshot(app_database) == before
