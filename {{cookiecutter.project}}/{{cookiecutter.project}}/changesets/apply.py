@@ -69,7 +69,7 @@ from .model import (
     Upsert,
 )
 from .validate import Step, insert_key
-from .values import build_where, sql_value
+from .values import are_plain, build_where, sql_value
 
 Row = dict[str, Any]
 CHUNK = 1000  # rows per multi-row INSERT when values hold SQL or SQL is only printed
@@ -372,7 +372,10 @@ class Executor:
         plain: list[Row] = []
         with_sql: list[Row] = []
         for row in rows:
-            values = self._row(row)
+            if not self.offline and are_plain(row.values()):
+                plain.append(row)  # the fast path for bulk inserts
+                continue
+            values = {name: self._value(value) for name, value in row.items()}
             has_sql = any(isinstance(v, ClauseElement) for v in values.values())
             (with_sql if has_sql or self.offline else plain).append(values)
         if plain:
@@ -475,11 +478,6 @@ class Executor:
         if self.offline and not isinstance(value, ClauseElement):
             return null() if value is None else literal(value)
         return value
-
-    def _row(self, row: Row) -> Row:
-        if not self.offline and not any(isinstance(v, dict | list) for v in row.values()):
-            return row  # the fast path for bulk inserts
-        return {name: self._value(value) for name, value in row.items()}
 
     def _execute(self, statement: Any, params: list[Row] | None = None) -> None:
         if self.connection is None:

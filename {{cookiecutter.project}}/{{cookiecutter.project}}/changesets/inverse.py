@@ -21,6 +21,8 @@ from .model import (
     DropForeignKey,
     DropIndex,
     DropTable,
+    ForeignKey,
+    Index,
     Insert,
     Load,
     Op,
@@ -80,32 +82,13 @@ def inverse(
         case CreateIndex():
             return [DropIndex(op="drop_index", table=op.table, name=index_name(op))]
         case DropIndex():
-            index = _before(before, op).indexes[op.name]
-            return [
-                CreateIndex(
-                    op="create_index",
-                    table=op.table,
-                    columns=index.columns,
-                    unique=index.unique,
-                    name=op.name,
-                )
-            ]
+            return [_create_index(op.table, op.name, _before(before, op).indexes[op.name])]
         case AddForeignKey():
             name = foreign_key_name(op.table, op.columns, op.name)
             return [DropForeignKey(op="drop_foreign_key", table=op.table, name=name)]
         case DropForeignKey():
             fk = _before(before, op).foreign_keys[op.name]
-            return [
-                AddForeignKey(
-                    op="add_foreign_key",
-                    table=op.table,
-                    columns=fk.columns,
-                    references=fk.references,
-                    on_delete=fk.on_delete,
-                    on_update=fk.on_update,
-                    name=op.name,
-                )
-            ]
+            return [_add_foreign_key(op.table, op.name, fk)]
         case Insert() | Upsert() | Load():
             return _unload(_image(image, op), op.table, rows)
         case Update():
@@ -152,29 +135,29 @@ def _restore_column(op: DropColumn, info: TableInfo, image: Image) -> list[Inver
         )
     for name, index in info.indexes.items():
         if index.columns == [op.column]:
-            steps.append(
-                CreateIndex(
-                    op="create_index",
-                    table=op.table,
-                    columns=index.columns,
-                    unique=index.unique,
-                    name=name,
-                )
-            )
+            steps.append(_create_index(op.table, name, index))
     for name, fk in info.foreign_keys.items():
         if fk.columns == [op.column]:
-            steps.append(
-                AddForeignKey(
-                    op="add_foreign_key",
-                    table=op.table,
-                    columns=fk.columns,
-                    references=fk.references,
-                    on_delete=fk.on_delete,
-                    on_update=fk.on_update,
-                    name=name,
-                )
-            )
+            steps.append(_add_foreign_key(op.table, name, fk))
     return steps
+
+
+def _create_index(table: str, name: str, index: Index) -> CreateIndex:
+    return CreateIndex(
+        op="create_index", table=table, columns=index.columns, unique=index.unique, name=name
+    )
+
+
+def _add_foreign_key(table: str, name: str, fk: ForeignKey) -> AddForeignKey:
+    return AddForeignKey(
+        op="add_foreign_key",
+        table=table,
+        columns=fk.columns,
+        references=fk.references,
+        on_delete=fk.on_delete,
+        on_update=fk.on_update,
+        name=name,
+    )
 
 
 def _alter_back(op: AlterColumn, info: TableInfo) -> AlterColumn:

@@ -31,7 +31,7 @@ from .model import (
     Update,
     Upsert,
 )
-from .values import build_where, is_operator_map, is_ref, sql_value
+from .values import are_plain, build_where, is_operator_map, is_ref, sql_value
 
 HasRows = Callable[[str], bool]
 """Does the database already hold rows in this table? (online only; offline: never)"""
@@ -144,9 +144,17 @@ def check_op(op: Op, catalog: Catalog, has_rows: HasRows, loaded: LoadedChangese
 def insert_key(info: TableInfo, rows: list[dict[str, Any]]) -> list[str] | None:
     """A primary or unique key every row gives as literals: an insert's downgrade deletes by it."""
     for key in info.unique_keys():
-        if all(all(c in row and _literal(row[c]) for c in key) for row in rows):
+        if all(_literal_column(rows, name) for name in key):
             return key
     return None
+
+
+def _literal_column(rows: list[dict[str, Any]], name: str) -> bool:
+    try:
+        values = [row[name] for row in rows]
+    except KeyError:
+        return False
+    return None not in values and are_plain(values)
 
 
 def _check_create_table(op: CreateTable, catalog: Catalog) -> None:
@@ -260,25 +268,30 @@ def _check_rows(
     } - defaults.keys()
     _columns(info, list(defaults), "defaults")
     for index, row in enumerate(rows):
-        row_path = f"{path}[{index}]"
-        unknown = row.keys() - known
-        if unknown:
-            name = sorted(unknown)[0]
-            raise ChangesetError(
-                f"table {info.name!r} has no column {name!r}; it has {_names(info.columns)}",
-                path=f"{row_path}.{name}",
-            )
-        missing = required - row.keys()
-        if missing:
-            raise ChangesetError(
-                f"missing value for NOT NULL column {sorted(missing)[0]!r} (it has no default)",
-                path=row_path,
-            )
-        for name, value in row.items():
-            if isinstance(value, dict | list):
-                _value(catalog, value, f"{row_path}.{name}")
-            elif value is None and name in required:
-                raise ChangesetError(f"column {name!r} is NOT NULL", path=f"{row_path}.{name}")
+        keys = row.keys()
+        if not (keys <= known and required <= keys):
+            _row_keys_error(info, keys, required, f"{path}[{index}]")
+        if None in row.values() or not are_plain(row.values()):
+            row_path = f"{path}[{index}]"
+            for name, value in row.items():
+                if isinstance(value, dict | list):
+                    _value(catalog, value, f"{row_path}.{name}")
+                elif value is None and name in required:
+                    raise ChangesetError(f"column {name!r} is NOT NULL", path=f"{row_path}.{name}")
+
+
+def _row_keys_error(info: TableInfo, keys: Any, required: set[str], path: str) -> None:
+    unknown = keys - info.columns.keys()
+    if unknown:
+        name = sorted(unknown)[0]
+        raise ChangesetError(
+            f"table {info.name!r} has no column {name!r}; it has {_names(info.columns)}",
+            path=f"{path}.{name}",
+        )
+    missing = sorted(required - keys)[0]
+    raise ChangesetError(
+        f"missing value for NOT NULL column {missing!r} (it has no default)", path=path
+    )
 
 
 def _check_key(info: TableInfo, key: list[str], rows: list[dict[str, Any]], path: str) -> None:

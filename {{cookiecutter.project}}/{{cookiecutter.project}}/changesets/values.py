@@ -8,6 +8,7 @@ reflection. Shared by the changeset engine and the seed loader.
 
 import json
 import operator
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, column, select, table, text, true
@@ -19,6 +20,15 @@ from .identifiers import check_identifier
 
 OPERATORS = ("in", "gt", "gte", "lt", "lte", "ne", "like")
 _COMPARISONS = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
+
+
+_STRUCTURED = frozenset({dict, list})
+
+
+def are_plain(values: Iterable[Any]) -> bool:
+    """No object or array among `values` (no $expr, $ref or JSON document): each is bound as
+    it is. A C-level scan, as bulk inserts ask this of every row."""
+    return _STRUCTURED.isdisjoint(map(type, values))
 
 
 def is_expr(value: Any) -> bool:
