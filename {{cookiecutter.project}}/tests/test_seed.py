@@ -464,8 +464,45 @@ def test_a_hundred_thousand_rows_load_and_rerun_unchanged(
         ],
     }
     paths = write_seeds(tmp_path / "s", {"items.json": entry})
-    assert load(settings, paths) == {"items": (count, 0, 0, 0)}
+    terminal = Console(file=StringIO(), force_terminal=True, width=100)
+    (first,) = run_seeds(settings, paths, console=terminal)
+    assert (first.inserted, first.unchanged) == (count, 0)
+    assert "seeding" in terminal.file.getvalue()  # the progress bar, on a terminal only
     assert load(settings, paths) == {"items": (0, 0, count, 0)}
     with engine.connect() as connection:
         last = connection.execute(select(items).order_by(items.c.sku.desc()).limit(1)).one()
     assert (last.sku, last.price, last.qty) == ("SKU0099999", Decimal("999.99"), 0)
+
+
+def test_composite_keys_and_expressions(settings: Settings, engine: Engine, tmp_path: Path) -> None:
+    """A two-column key through upsert and replace; an $expr is set on insert and then left be."""
+    metadata = MetaData()
+    prices = Table(
+        "prices",
+        metadata,
+        Column("sku", String(20), primary_key=True),
+        Column("currency", String(3), primary_key=True),
+        Column("amount", Numeric(10, 2), nullable=False),
+        Column("label", String(50)),
+        **TABLE_OPTIONS,
+    )
+    metadata.create_all(engine)
+    upper = {"$expr": "UPPER('sale')"}
+    entry = {
+        "table": "prices",
+        "rows": [
+            {"sku": "A", "currency": "EUR", "amount": 1, "label": upper},
+            {"sku": "A", "currency": "USD", "amount": 2},
+            {"sku": "B", "currency": "EUR", "amount": 3},
+        ],
+    }
+    paths = write_seeds(tmp_path / "one", {"p.json": entry})
+    assert load(settings, paths) == {"prices": (3, 0, 0, 0)}
+    assert load(settings, paths) == {"prices": (0, 0, 3, 0)}
+    entry |= {"mode": "replace", "rows": [entry["rows"][0] | {"amount": 9}, entry["rows"][2]]}
+    paths = write_seeds(tmp_path / "two", {"p.json": entry})
+    assert load(settings, paths) == {"prices": (0, 1, 1, 1)}
+    assert rows(engine, prices, "sku", "currency", "amount", "label") == [
+        ("A", "EUR", Decimal("9.00"), "SALE"),
+        ("B", "EUR", Decimal("3.00"), None),
+    ]

@@ -4,6 +4,7 @@ One SELECT fetches the existing keys and the seeded columns; only rows that diff
 The same plan serves `--dry-run` (the report) and the real run (the writes).
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -23,6 +24,8 @@ _KEY_CHUNK = 500
 class TablePlan:
     load: TableLoad
     inserts: list[dict[str, Any]] = field(default_factory=list)
+    # the inserts by the columns they give: one multi-row statement per group
+    insert_groups: dict[tuple[str, ...], list[dict[str, Any]]] = field(default_factory=dict)
     updates: list[dict[str, Any]] = field(default_factory=list)
     deletes: list[tuple] = field(default_factory=list)
     unchanged: int = 0
@@ -45,6 +48,7 @@ def plan_table(
         plan.inserts = [] if plan.skipped else rows
     else:
         _diff(plan, rows, keys, *_existing(connection, load, rows, keys))
+    plan.insert_groups = by_columns(plan.inserts)
     _check_required(plan, rows)
     return plan
 
@@ -185,12 +189,19 @@ def _check_required(plan: TablePlan, rows: list[dict[str, Any]]) -> None:
         and column.default is None
         and column is not table.autoincrement_column
     }
-    if not required or not plan.inserts:
-        return
-    for row in plan.inserts:
-        missing = required - row.keys()
+    for names, group in plan.insert_groups.items():
+        missing = required - set(names)
         if missing:
+            row = group[0]
             raise plan.load.error(
                 next(i for i, candidate in enumerate(rows) if candidate is row),
                 f"new row lacks NOT NULL column(s) {sorted(missing)} that have no default",
             )
+
+
+def by_columns(rows: list[dict[str, Any]]) -> dict[tuple[str, ...], list[dict[str, Any]]]:
+    """Rows grouped by the columns they give (rows may leave defaulted columns out)."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(row)].append(row)
+    return dict(groups)

@@ -5,7 +5,6 @@ inserted otherwise) and restored to their previous setting whatever happens; eve
 touching a seeded table is then checked with one anti-join before the commit.
 """
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -15,9 +14,9 @@ from sqlalchemy.exc import DBAPIError
 
 from ..changesets.values import expr_clause
 from ..db import is_mysql
-from . import mysql_insert
+from . import mysql_bulk
 from .errors import SeedError
-from .plan import TablePlan
+from .plan import TablePlan, by_columns
 from .refs import MISSING, RefResolver
 from .values import Expr
 
@@ -52,60 +51,66 @@ def foreign_keys_relaxed(connection: Connection) -> Iterator[None]:
 def write_plan(connection: Connection, plan: TablePlan, advance: Advance) -> None:
     table = plan.load.table
     key = plan.load.key
+    bulk = is_mysql(connection.engine.url)
     for start in range(0, len(plan.deletes), CHUNK):
         chunk = plan.deletes[start : start + CHUNK]
         connection.execute(table.delete().where(_key_in(table, key, chunk)))
-    marked = bool(plan.load.marked)  # only rows with a $ref or $expr can hold an Expr
-    for names, rows in _by_columns(plan.inserts).items():
-        if is_mysql(connection.engine.url) and not (marked and any(map(_has_expr, rows))):
-            mysql_insert.insert_rows(connection, table, names, rows, advance)
+    for names, group in plan.insert_groups.items():
+        rows, with_expr = _apart(group, plan)
+        if bulk:
+            mysql_bulk.insert_rows(connection, table, names, rows, advance)
         else:
-            _execute_many(connection, table.insert(), rows, names, advance, marked)
-    for names, rows in _by_columns(plan.updates).items():
-        changed = [name for name in names if name not in key]
-        if changed:
+            _execute_many(connection, table.insert(), names, rows, advance)
+        for row in with_expr:
+            connection.execute(table.insert().values(_with_exprs(row, names)))
+            advance(1)
+    for names, group in by_columns(plan.updates).items():
+        changed = tuple(name for name in names if name not in key)
+        rows, with_expr = _apart(group, plan)
+        if bulk:
+            mysql_bulk.update_rows(connection, table, key, changed, rows, advance)
+        else:
             statement = table.update().where(
-                and_(*(table.c[name] == bindparam(f"key_{name}") for name in key))
+                *(table.c[name] == bindparam(f"key_{name}") for name in key)
             )
             params = [
                 {name: row[name] for name in changed} | {f"key_{k}": row[k] for k in key}
                 for row in rows
             ]
-            _execute_many(connection, statement, params, changed, advance, marked)
-        else:
-            advance(len(rows))
-
-
-def _by_columns(rows: list[dict[str, Any]]) -> dict[tuple[str, ...], list[dict[str, Any]]]:
-    """Rows grouped by the columns they give: each group is one executemany."""
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        groups[tuple(row)].append(row)
-    return groups
+            _execute_many(connection, statement, changed, params, advance)
+        for row in with_expr:
+            where = _key_in(table, key, [plan.load.key_of(row)])
+            connection.execute(table.update().where(where).values(_with_exprs(row, changed)))
+            advance(1)
 
 
 def _execute_many(
     connection: Connection,
     statement: Any,
-    rows: list[dict[str, Any]],
     names: Iterable[str],
+    params: list[dict[str, Any]],
     advance: Advance,
-    marked: bool,
 ) -> None:
-    plain = [row for row in rows if not _has_expr(row)] if marked else rows
-    for start in range(0, len(plain), CHUNK):
-        chunk = plain[start : start + CHUNK]
-        connection.execute(statement.values({name: bindparam(name) for name in names}), chunk)
+    statement = statement.values({name: bindparam(name) for name in names})
+    for start in range(0, len(params), CHUNK):
+        chunk = params[start : start + CHUNK]
+        connection.execute(statement, chunk)
         advance(len(chunk))
-    for row in rows if marked else ():
-        if _has_expr(row):
-            values = {n: expr_clause(row[n].sql) if type(row[n]) is Expr else row[n] for n in names}
-            connection.execute(statement.values(values), row)
-            advance(1)
 
 
-def _has_expr(row: dict[str, Any]) -> bool:
-    return any(type(value) is Expr for value in row.values())
+def _apart(rows: list[dict[str, Any]], plan: TablePlan) -> tuple[list[dict], list[dict]]:
+    """Rows of plain values (written in bulk), and rows holding an `$expr` (one by one)."""
+    if not plan.load.marked:  # only rows with a $ref or $expr can hold one
+        return rows, []
+    with_expr = [row for row in rows if any(type(value) is Expr for value in row.values())]
+    if not with_expr:
+        return rows, []
+    apart = {id(row) for row in with_expr}
+    return [row for row in rows if id(row) not in apart], with_expr
+
+
+def _with_exprs(row: dict[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    return {n: expr_clause(row[n].sql) if type(row[n]) is Expr else row[n] for n in names}
 
 
 def _key_in(table: Table, key: tuple[str, ...], keys: list[tuple]):

@@ -1,9 +1,10 @@
-"""Multi-row INSERTs for MySQL, built column by column.
+"""Bulk writes for MySQL: multi-row INSERTs built column by column, and UPDATEs by key in bulk.
 
-The driver's executemany formats every value through a generic Python `literal()`; here each
-column is encoded in one pass by the C functions that fit its type, which is what brings a
-first load near `LOAD DATA` speed. Values arrive already converted by `values.py`, so a column
-holds one Python type (or None).
+The driver's executemany formats every value through a generic Python `literal()` and sends
+an UPDATE per row; here each column is encoded in one pass by the C functions that fit its
+type, and changed rows reach their table through a temporary table and one UPDATE ... JOIN.
+That is what brings a first load near `LOAD DATA` speed. Values arrive already converted by
+`values.py`, so a column holds one Python type (or None).
 """
 
 from collections.abc import Callable, Iterable, Iterator
@@ -14,8 +15,11 @@ from itertools import chain, repeat
 from typing import Any
 
 from sqlalchemy import Column, Connection, Table
+from sqlalchemy import column as sql_column
+from sqlalchemy import table as sql_table
 
 STATEMENT_BYTES = 4 << 20  # well below max_allowed_packet (16 MiB MariaDB, 64 MiB MySQL 8.4)
+SCRATCH = "_seed_changes"  # the temporary table of update_rows()
 CHUNK_ROWS = 5000  # rows encoded at a time: the next chunk is encoded while one is executed
 ColumnEncoder = Callable[[list[Any]], Iterable[bytes]]
 
@@ -26,12 +30,15 @@ def insert_rows(
     names: tuple[str, ...],
     rows: list[dict[str, Any]],
     advance: Callable[[int], None],
+    into: str | None = None,
 ) -> None:
-    """INSERT `rows` (all giving exactly `names`). Each statement is sent, the next chunk is
-    encoded while the server works, and only then is the answer read."""
+    """INSERT `rows` (all giving exactly `names`) into `table`, or a table `into` with the same
+    columns. Each statement is sent, the next chunk is encoded while the server works, and only
+    then is the answer read."""
     driver = connection.connection.driver_connection
     quote = connection.dialect.identifier_preparer.quote
-    head = f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))}) VALUES ".encode()
+    target = quote(into or table.name)
+    head = f"INSERT INTO {target} ({', '.join(map(quote, names))}) VALUES ".encode()
     encoders = [_encoder(table.c[name], connection) for name in names]
     statements = (
         statement
@@ -56,6 +63,35 @@ def insert_rows(
                 driver.read_query_result()
 
 
+def update_rows(
+    connection: Connection,
+    table: Table,
+    key: tuple[str, ...],
+    changed: tuple[str, ...],
+    rows: list[dict[str, Any]],
+    advance: Callable[[int], None],
+) -> None:
+    """Set the `changed` columns of `rows`, found by `key`, with one UPDATE ... JOIN."""
+    quote = connection.dialect.identifier_preparer.quote
+    names = (*key, *changed)
+    # CREATE ... SELECT copies each column's type, charset and collation, so the join compares
+    # like with like; a temporary table is private to this connection and commits nothing.
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {quote(SCRATCH)} AS "
+        f"SELECT {', '.join(map(quote, names))} FROM {quote(table.name)} WHERE 1 = 0"
+    )
+    try:
+        insert_rows(connection, table, names, rows, advance, into=SCRATCH)
+        scratch = sql_table(SCRATCH, *(sql_column(name) for name in names))
+        connection.execute(
+            table.update()
+            .where(*(table.c[name] == scratch.c[name] for name in key))
+            .values({name: scratch.c[name] for name in changed})
+        )
+    finally:
+        connection.exec_driver_sql(f"DROP TEMPORARY TABLE IF EXISTS {quote(SCRATCH)}")
+
+
 def _encoded(
     chunk: list[dict[str, Any]], names: tuple[str, ...], encoders: list[ColumnEncoder]
 ) -> list[Iterable[bytes]]:
@@ -65,17 +101,18 @@ def _encoded(
 
 
 def _statements(head: bytes, columns: list[Iterable[bytes]]) -> Iterator[tuple[bytes, int]]:
-    """Multi-row INSERTs of at most STATEMENT_BYTES, with their row counts."""
-    pending: list[bytes] = []
-    size = len(head)
-    for values in map(b",".join, zip(*columns, strict=True)):
-        if size + len(values) + 3 > STATEMENT_BYTES and pending:
-            yield head + b"(" + b"),(".join(pending) + b")", len(pending)
-            pending, size = [], len(head)
-        pending.append(values)
-        size += len(values) + 3
-    if pending:
-        yield head + b"(" + b"),(".join(pending) + b")", len(pending)
+    """Multi-row INSERTs of these rows, with their row counts."""
+    yield from _split(head, list(map(b",".join, zip(*columns, strict=True))))
+
+
+def _split(head: bytes, rows: list[bytes]) -> Iterator[tuple[bytes, int]]:
+    """One statement, or halves until each fits in STATEMENT_BYTES."""
+    if len(rows) == 1 or len(head) + sum(map(len, rows)) + 3 * len(rows) <= STATEMENT_BYTES:
+        yield head + b"(" + b"),(".join(rows) + b")", len(rows)
+        return
+    half = len(rows) // 2
+    yield from _split(head, rows[:half])
+    yield from _split(head, rows[half:])
 
 
 def _encoder(column: Column, connection: Connection) -> ColumnEncoder:
