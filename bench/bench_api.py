@@ -30,6 +30,7 @@ from sqlalchemy import URL, create_engine, make_url, text
 TEMPLATE = Path(__file__).resolve().parent.parent
 PACKAGE = "bench_shop"
 ROWS = 1000
+USE_WRK = bool(shutil.which("wrk")) and "--no-wrk" not in sys.argv
 
 
 def serve(project: Path, port: int) -> None:
@@ -87,15 +88,14 @@ def wrk_rate(url: str, seconds: float, connections: int) -> float:
 
 
 def python_rate(url: str, seconds: float, connections: int) -> float:
-    """Fallback load: `connections` threads with keep-alive clients, for `seconds`."""
+    """Fallback load: `connections` threads with keep-alive clients, for `seconds`; 2xx count."""
     counts = [0] * connections
     deadline = time.monotonic() + seconds
 
     def worker(index: int) -> None:
         with httpx.Client() as client:
             while time.monotonic() < deadline:
-                client.get(url).raise_for_status()
-                counts[index] += 1
+                counts[index] += client.get(url).is_success
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
     for thread in threads:
@@ -107,10 +107,17 @@ def python_rate(url: str, seconds: float, connections: int) -> float:
 
 def load_rate(url: str, seconds: float, connections: int) -> float:
     """Requests/s measured by a second process (wrk, or this script in load mode)."""
-    if shutil.which("wrk"):
+    if USE_WRK:
         return wrk_rate(url, seconds, connections)
     result = subprocess.run(
-        [sys.executable, __file__, "--load", url, "--seconds", str(seconds)],
+        [
+            sys.executable,
+            __file__,
+            "--load",
+            url,
+            f"--seconds={seconds}",
+            f"--connections={connections}",
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -155,68 +162,76 @@ def run(args: argparse.Namespace) -> None:
         os.environ.get("TEST_DATABASE_URL", "mysql+mysqldb://root:@127.0.0.1:3306/")
     )
     url = prepare_database(server_url)
-    env = os.environ | {"DATABASE_URL": url.render_as_string(hide_password=False)}
-    with tempfile.TemporaryDirectory() as tmp:
-        project = bake(Path(tmp))
-        subprocess.run(
-            [sys.executable, "-m", "alembic", "upgrade", "head"],
-            cwd=project,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO customers (email, name, balance) VALUES (:email, :name, :balance)"
-                ),
-                [
-                    {"email": f"bench{i}@example.com", "name": f"Bench {i}", "balance": i}
-                    for i in range(ROWS)
-                ],
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            env = os.environ | {"DATABASE_URL": url.render_as_string(hide_password=False)}
+            project = bake(Path(tmp))
+            subprocess.run(
+                [sys.executable, "-m", "alembic", "upgrade", "head"],
+                cwd=project,
+                env=env,
+                check=True,
+                capture_output=True,
             )
-            some_id = connection.execute(text("SELECT MAX(id) FROM customers")).scalar_one() // 2
-        engine.dispose()
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(project), "--port", str(port)], env=env
+            some_id = add_rows(url)
+            port = free_port()
+            server = subprocess.Popen(
+                [sys.executable, __file__, "--serve", str(project), f"--port={port}"], env=env
+            )
+            try:
+                measure(f"http://127.0.0.1:{port}", some_id, args, server_url.host)
+            finally:
+                server.terminate()
+                server.wait(timeout=20)
+    finally:
+        drop_database(url)
+
+
+def add_rows(url: URL) -> int:
+    """ROWS customers; returns an id from the middle."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO customers (email, name, balance) VALUES (:email, :name, :balance)"),
+            [
+                {"email": f"bench{i}@example.com", "name": f"Bench {i}", "balance": i}
+                for i in range(ROWS)
+            ],
         )
+        some_id = connection.execute(text("SELECT MAX(id) FROM customers")).scalar_one() // 2
+    engine.dispose()
+    return some_id
+
+
+def measure(base: str, some_id: int, args: argparse.Namespace, db_host: str | None) -> None:
+    for _ in range(100):
         try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    httpx.get(f"{base}/health").raise_for_status()
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
-            pairs = {
-                "GET one": (f"/customers/{some_id}", f"/raw/customers/{some_id}"),
-                "GET list limit=100": ("/customers?limit=100", "/raw/customers?limit=100"),
-            }
-            for ours, raw in pairs.values():  # the same rows from both, and a warm-up
-                if httpx.get(base + ours).json() != _utc(httpx.get(base + raw).json()):
-                    print(f"note: {ours} and {raw} answer different rows")
-                load_rate(base + ours, 1, args.connections)
-                load_rate(base + raw, 1, args.connections)
-            print(
-                f"load: {'wrk' if shutil.which('wrk') else 'python/httpx'}, "
-                f"{args.connections} connections, {args.rounds} x {args.seconds}s per endpoint, "
-                f"1 uvicorn worker, MariaDB/MySQL at {server_url.host}"
-            )
-            print(f"{'':20} {'crud req/s':>12} {'hand req/s':>12} {'ratio':>7}")
-            for label, (ours, raw) in pairs.items():
-                rates: dict[str, list[float]] = {"ours": [], "raw": []}
-                for _ in range(args.rounds):
-                    rates["ours"].append(load_rate(base + ours, args.seconds, args.connections))
-                    rates["raw"].append(load_rate(base + raw, args.seconds, args.connections))
-                ours_rate = statistics.median(rates["ours"])
-                raw_rate = statistics.median(rates["raw"])
-                print(f"{label:20} {ours_rate:12.0f} {raw_rate:12.0f} {ours_rate / raw_rate:6.2f}x")
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
-            drop_database(url)
+            httpx.get(f"{base}/health").raise_for_status()
+            break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    pairs = {
+        "GET one": (f"/customers/{some_id}", f"/raw/customers/{some_id}"),
+        "GET list limit=100": ("/customers?limit=100", "/raw/customers?limit=100"),
+    }
+    for ours, raw in pairs.values():  # the same rows from both, and a warm-up
+        if httpx.get(base + ours).json() != _utc(httpx.get(base + raw).json()):
+            print(f"note: {ours} and {raw} answer different rows")
+        load_rate(base + ours, 1, args.connections)
+        load_rate(base + raw, 1, args.connections)
+    print(
+        f"load: {'wrk' if USE_WRK else 'python/httpx'}, {args.connections} connections, "
+        f"{args.rounds} x {args.seconds}s per endpoint, 1 uvicorn worker, database at {db_host}"
+    )
+    print(f"{'':20} {'crud req/s':>12} {'hand req/s':>12} {'ratio':>7}")
+    for label, (ours, raw) in pairs.items():
+        rates: dict[str, list[float]] = {"ours": [], "raw": []}
+        for _ in range(args.rounds):  # alternate, so drift hits both sides alike
+            rates["ours"].append(load_rate(base + ours, args.seconds, args.connections))
+            rates["raw"].append(load_rate(base + raw, args.seconds, args.connections))
+        ours_rate = statistics.median(rates["ours"])
+        raw_rate = statistics.median(rates["raw"])
+        print(f"{label:20} {ours_rate:12.0f} {raw_rate:12.0f} {ours_rate / raw_rate:6.2f}x")
 
 
 def _utc(value: object) -> object:
@@ -233,6 +248,7 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--no-wrk", action="store_true", help="use the Python load generator")
     parser.add_argument("--port", help=argparse.SUPPRESS)
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--load", help=argparse.SUPPRESS)
