@@ -3,6 +3,7 @@
 Each case runs on SQLite and on MySQL/MariaDB, on top of a base revision with two tables.
 """
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, inspect
+
+from {{ cookiecutter.project }}.changesets.errors import ChangesetError
 
 from .changeset_project import ChangesetProject, rows, snapshot
 
@@ -390,3 +393,46 @@ def test_op_upgrade_then_downgrade(case: str, tmp_path: Path, engine: Engine) ->
 
     project.downgrade(base)
     assert snapshot(engine, with_timestamps=exact) == before
+
+
+def test_explicit_downgrade_runs_its_own_ops(tmp_path: Path, engine: Engine) -> None:
+    project = ChangesetProject(tmp_path)
+    base = project.add(BASE)
+    project.add(
+        {
+            "ops": [{"op": "sql", "up": "CREATE TABLE scratch (n INTEGER)"}],
+            "downgrade": [{"op": "sql", "up": "DROP TABLE scratch"}],
+        }
+    )
+    project.upgrade()
+    assert "scratch" in tables(engine)
+    project.downgrade(base)
+    engine.dispose()
+    assert "scratch" not in tables(engine)
+
+
+@pytest.mark.parametrize(
+    ("changeset", "message"),
+    [
+        (
+            {
+                "ops": [{"op": "delete", "table": "orders", "all": True}],
+                "downgrade": "irreversible",
+            },
+            'r002_test.json: is marked "downgrade": "irreversible"',
+        ),
+        (
+            {"ops": [{"op": "sql", "up": "DELETE FROM orders"}]},
+            'r002_test.json: ops[0]: this "sql" op has no "down"',
+        ),
+    ],
+)
+def test_irreversible_downgrade_is_refused(
+    changeset: dict[str, Any], message: str, tmp_path: Path, engine: Engine
+) -> None:
+    project = ChangesetProject(tmp_path)
+    base = project.add(BASE)
+    project.add(changeset)
+    project.upgrade()
+    with pytest.raises(ChangesetError, match=re.escape(message)):
+        project.downgrade(base)
