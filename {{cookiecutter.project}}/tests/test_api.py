@@ -288,6 +288,14 @@ def test_foreign_key_errors(client: TestClient) -> None:
     assert client.get(f"/customers/{customer['id']}").status_code == 200
 
 
+def test_limited_tables_are_named_in_the_log(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    logged = " | ".join(record.getMessage() for record in caplog.get_records("setup"))
+    assert "table events has no primary key: served with list and create only" in logged
+    assert "table order_lines has a composite primary key (order_id, line)" in logged
+
+
 def test_composite_key_table_lists_and_creates(client: TestClient) -> None:
     customer = add_customer(client, name="Asha")
     order = {"reference": "R1", "customer_id": customer["id"], "total": "5.00"}
