@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -26,47 +27,12 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="make and sh are POSI
 
 START_TIMEOUT = 60.0
 
-# What a user writes into the stub `make migration` created: columns (default columns come
-# from the preset), an insert relying on them and on column defaults, an update, a delete.
-PRODUCTS_OPS = [
-    {
-        "op": "create_table",
-        "table": "products",
-        "comment": "What the shop sells",
-        "columns": [
-            {"name": "sku", "type": "string", "length": 32, "nullable": False, "unique": True},
-            {"name": "name", "type": "string", "length": 200, "nullable": False},
-            {"name": "price", "type": "decimal", "precision": 10, "scale": 2, "nullable": False},
-            {"name": "stock", "type": "integer", "nullable": False, "default": 0},
-            {
-                "name": "status",
-                "type": "enum",
-                "values": ["active", "retired"],
-                "default": "active",
-            },
-        ],
-    },
-    {
-        "op": "insert",
-        "table": "products",
-        "rows": [
-            {"sku": "MUG-1", "name": "Mug", "price": "9.50"},
-            {"sku": "TEE-1", "name": "T-shirt", "price": "19.00", "stock": 40},
-            {"sku": "OLD-1", "name": "Fax machine", "price": "99.00"},
-        ],
-    },
-    {"op": "update", "table": "products", "set": {"stock": 12}, "where": {"sku": "MUG-1"}},
-    {"op": "delete", "table": "products", "where": {"sku": "OLD-1"}},
-]
 
-PRODUCTS_SEED = {
-    "table": "products",
-    "key": ["sku"],
-    "rows": [
-        {"sku": "CAP-1", "name": "Cap", "price": "12.00", "stock": 5},
-        {"sku": "PEN-1", "name": "Pen", "price": "1.20", "status": "retired"},
-    ],
-}
+def readme_json(project: Baked, marker: str) -> Any:
+    """The first JSON block after `marker` in the generated README: the test does what it says."""
+    readme = (project.path / "README.md").read_text()
+    block = re.search(r"```json\n(.*?)```", readme[readme.index(marker) :], re.S)
+    return json.loads(block.group(1))
 
 
 def make(project: Baked, db: AppDatabase, *args: str) -> str:
@@ -91,8 +57,8 @@ def add_products_migration(project: Baked, db: AppDatabase) -> Path:
     stub = json.loads(changeset.read_text())
     assert stub["$schema"] == "../changeset.schema.json"
     assert [(op["op"], op["table"]) for op in stub["ops"]] == [("create_table", "products")]
-    stub["ops"] = PRODUCTS_OPS
-    changeset.write_text(json.dumps(stub, indent=2) + "\n")
+    filled = readme_json(project, 'make migration name="create table products"')
+    changeset.write_text(json.dumps(filled, indent=2) + "\n")
     return changeset
 
 
@@ -273,7 +239,8 @@ def test_the_journey_through_the_makefile(cookies, app_database: AppDatabase, tm
     assert rows[0]["price"] == Decimal("9.50")
 
     # Seeds: environment data, loaded idempotently.
-    (project.path / "seeds" / "90_products.json").write_text(json.dumps(PRODUCTS_SEED))
+    seed_file = project.path / "seeds" / "30_products.json"
+    seed_file.write_text(json.dumps(readme_json(project, "`seeds/30_products.json`")))
     make(project, db, "seed")
     seeded = snapshot(db)
     assert {r["sku"] for r in seeded["products"]} == {"MUG-1", "TEE-1", "CAP-1", "PEN-1"}
