@@ -4,7 +4,7 @@ import logging
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Table
 from sqlalchemy.exc import OperationalError
 
 from ..settings import Settings
@@ -25,18 +25,21 @@ def install_crud_api(app: FastAPI, engine: Engine, settings: Settings) -> list[T
     except OperationalError as error:
         log.error("no table routes: the database could not be reflected (%s)", error.orig)
         return []
-    routers = [
-        TableRouter(table, engine, policy) for table, policy in exposed_tables(metadata, settings)
-    ]
-    for router in routers:
+    routers = []
+    for table, policy in exposed_tables(metadata, settings):
+        try:
+            router = TableRouter(table, engine, policy)
+        except Exception:  # one table the adapter cannot map must not take the others down
+            log.exception("table %s is not served: its routes could not be built", table.name)
+            continue
         app.include_router(router)
-    app.openapi_tags = [
-        *(app.openapi_tags or []),
-        *(
-            {"name": router.table.name, "description": router.table.comment or ""}
-            for router in routers
-        ),
-    ]
+        routers.append(router)
+    app.openapi_tags = [*(app.openapi_tags or []), *(_tag(router.table) for router in routers)]
     names = ", ".join(router.table.name for router in routers)
     log.info("CRUD routes for %d tables: %s", len(routers), names)
     return routers
+
+
+def _tag(table: Table) -> dict[str, str]:
+    """The table's OpenAPI tag; its comment, when it has one, describes it in /docs."""
+    return {"name": table.name} | ({"description": table.comment} if table.comment else {})
