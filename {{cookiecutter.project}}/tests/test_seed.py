@@ -10,20 +10,16 @@ from typing import Any
 import pytest
 from rich.console import Console
 from sqlalchemy import (
-    BigInteger,
     Column,
     Date,
     DateTime,
     Engine,
-    Enum,
     ForeignKey,
     Integer,
     MetaData,
     Numeric,
     String,
     Table,
-    Text,
-    func,
     select,
 )
 
@@ -31,44 +27,14 @@ from {{ cookiecutter.project }}.seed import run_seeds
 from {{ cookiecutter.project }}.settings import Settings
 
 from .conftest import PROJECT_ROOT, run_in_project
+from .test_api import Key, example_metadata
 
-ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite auto-increments INTEGER keys only
 TABLE_OPTIONS = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4"}
 
 
-def default_columns() -> list[Column]:
-    return [
-        Column("id", ID, primary_key=True, autoincrement=True),
-        Column("created_at", DateTime, nullable=False, server_default=func.now()),
-        Column("updated_at", DateTime, nullable=False, server_default=func.now()),
-    ]
-
-
 def shop_schema(engine: Engine) -> MetaData:
-    """The demo domain: customers and their orders."""
-    metadata = MetaData()
-    Table(
-        "customers",
-        metadata,
-        *default_columns(),
-        Column("email", String(255), nullable=False, unique=True),
-        Column("name", String(100), nullable=False),
-        Column("country", String(2), server_default="IN"),
-        Column("balance", Numeric(12, 2), server_default="0"),
-        Column("status", Enum("active", "blocked"), server_default="active"),
-        **TABLE_OPTIONS,
-    )
-    Table(
-        "orders",
-        metadata,
-        *default_columns(),
-        Column("reference", String(32), nullable=False, unique=True),
-        Column("customer_id", ID, ForeignKey("customers.id"), nullable=False),
-        Column("total", Numeric(12, 2), nullable=False),
-        Column("status", Enum("new", "paid", "shipped"), server_default="new"),
-        Column("note", Text),
-        **TABLE_OPTIONS,
-    )
+    """The demo domain (customers, orders) with the API tests' other tables."""
+    metadata = example_metadata(engine.dialect.name)
     metadata.create_all(engine)
     return metadata
 
@@ -278,11 +244,11 @@ def staff_schema(engine: Engine) -> MetaData:
     Table(
         "store",
         metadata,
-        Column("id", ID, primary_key=True, autoincrement=True),
+        Column("id", Key, primary_key=True, autoincrement=True),
         Column("name", String(50), nullable=False, unique=True),
         Column(
             "manager_staff_id",
-            ID,
+            Key,
             ForeignKey("staff.id", use_alter=True, name="fk_store_manager"),
             nullable=False,
         ),
@@ -291,10 +257,10 @@ def staff_schema(engine: Engine) -> MetaData:
     Table(
         "staff",
         metadata,
-        Column("id", ID, primary_key=True, autoincrement=True),
+        Column("id", Key, primary_key=True, autoincrement=True),
         Column("email", String(100), nullable=False, unique=True),
-        Column("store_id", ID, ForeignKey("store.id"), nullable=False),
-        Column("manager_id", ID, ForeignKey("staff.id")),
+        Column("store_id", Key, ForeignKey("store.id"), nullable=False),
+        Column("manager_id", Key, ForeignKey("staff.id")),
         **TABLE_OPTIONS,
     )
     metadata.create_all(engine)
@@ -446,7 +412,7 @@ def test_a_hundred_thousand_rows_load_and_rerun_unchanged(
     items = Table(
         "items",
         metadata,
-        Column("id", ID, primary_key=True, autoincrement=True),
+        Column("id", Key, primary_key=True, autoincrement=True),
         Column("sku", String(32), nullable=False, unique=True),
         Column("name", String(100), nullable=False),
         Column("price", Numeric(12, 2), nullable=False),
