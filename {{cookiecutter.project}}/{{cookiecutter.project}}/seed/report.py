@@ -43,9 +43,11 @@ class TableResult:
 def print_summary(console: Console, results: list[TableResult], dry_run: bool) -> None:
     title = "Seed plan (dry run: nothing written)" if dry_run else "Seeded"
     summary = Table(title=title, title_justify="left")
-    for heading in ("table", "mode", "inserted", "updated", "unchanged", "deleted", "files"):
-        numeric = heading in {"inserted", "updated", "unchanged", "deleted"}
-        summary.add_column(heading, justify="right" if numeric else "left")
+    summary.add_column("table")
+    summary.add_column("mode")
+    for heading in ("inserted", "updated", "unchanged", "deleted"):
+        summary.add_column(heading, justify="right")
+    summary.add_column("files", overflow="fold")
     for result in results:
         mode = f"{result.mode} (not empty: skipped)" if result.skipped else result.mode
         summary.add_row(
