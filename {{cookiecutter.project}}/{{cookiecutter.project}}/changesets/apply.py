@@ -8,6 +8,7 @@ On SQLite the whole revision is one transaction and a rollback is enough.
 
 from collections.abc import Iterator
 from itertools import groupby, islice
+from operator import itemgetter
 from typing import Any
 
 from alembic.operations import Operations
@@ -69,7 +70,7 @@ from .model import (
     Upsert,
 )
 from .validate import Step, insert_key
-from .values import are_plain, build_where, sql_value
+from .values import are_plain, build_where, rows_are_plain, sql_value
 
 Row = dict[str, Any]
 CHUNK = 1000  # rows per multi-row INSERT when values hold SQL or SQL is only printed
@@ -369,6 +370,9 @@ class Executor:
 
     def _insert_rows(self, statement: Any, rows: list[Row]) -> None:
         """executemany for literal rows; multi-row VALUES where values hold SQL or offline."""
+        if not self.offline and rows_are_plain(rows):
+            self._executemany(statement, rows)
+            return
         plain: list[Row] = []
         with_sql: list[Row] = []
         for row in rows:
@@ -379,7 +383,7 @@ class Executor:
             has_sql = any(isinstance(v, ClauseElement) for v in values.values())
             (with_sql if has_sql or self.offline else plain).append(values)
         if plain:
-            self._execute(statement, plain)
+            self._executemany(statement, plain)
         for chunk in _chunks(with_sql, CHUNK):
             self._execute(statement.values(chunk))
 
@@ -478,6 +482,19 @@ class Executor:
         if self.offline and not isinstance(value, ClauseElement):
             return null() if value is None else literal(value)
         return value
+
+    def _executemany(self, statement: Any, rows: list[Row]) -> None:
+        """The statement compiled once and the rows handed to the driver's executemany as
+        tuples: values of untyped columns need no per-row processing by SQLAlchemy."""
+        assert self.connection is not None
+        compiled = statement.compile(dialect=self.connection.dialect)
+        names = compiled.positiontup
+        if not names or compiled.binds.keys() - set(names):
+            self._execute(statement, rows)
+            return
+        pick = itemgetter(*names)
+        params = list(map(pick, rows)) if len(names) > 1 else [(pick(row),) for row in rows]
+        self.connection.exec_driver_sql(compiled.string, params)
 
     def _execute(self, statement: Any, params: list[Row] | None = None) -> None:
         if self.connection is None:

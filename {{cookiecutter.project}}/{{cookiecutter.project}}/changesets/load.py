@@ -77,7 +77,11 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 def checksum(data: Any, rows_files: dict[str, list[dict[str, Any]]]) -> str:
     """SHA-256 of canonical JSON, so whitespace and key order do not count as edits."""
     canonical = json.dumps(
-        [data, rows_files], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        [data, rows_files],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        check_circular=False,  # parsed JSON has no cycles
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 

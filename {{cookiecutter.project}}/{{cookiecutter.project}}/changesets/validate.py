@@ -31,8 +31,9 @@ from .model import (
     Update,
     Upsert,
 )
-from .values import are_plain, build_where, is_operator_map, is_ref, sql_value
+from .values import are_plain, build_where, is_operator_map, is_ref, sql_value, value_types
 
+SCALARS = frozenset({str, int, float, bool})
 HasRows = Callable[[str], bool]
 """Does the database already hold rows in this table? (online only; offline: never)"""
 
@@ -267,6 +268,11 @@ def _check_rows(
         c.name for c in info.columns.values() if not c.nullable and not c.has_server_default
     } - defaults.keys()
     _columns(info, list(defaults), "defaults")
+    keysets = set(map(frozenset, rows))
+    if all(keys <= known and required <= keys for keys in keysets) and not (
+        value_types(rows) - SCALARS
+    ):
+        return  # the common case, checked in bulk; else find the row at fault
     for index, row in enumerate(rows):
         keys = row.keys()
         if not (keys <= known and required <= keys):
