@@ -472,3 +472,21 @@ def test_composite_keys_and_expressions(settings: Settings, engine: Engine, tmp_
         ("A", "EUR", Decimal("9.00"), "SALE"),
         ("B", "EUR", Decimal("3.00"), None),
     ]
+
+
+def test_json_values_load_and_rerun_unchanged(
+    settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    """JSON columns (MariaDB's are LONGTEXT) take objects and lists, numbers included."""
+    events = shop_schema(engine).tables["events"]
+    payload = {"items": [1, 2.5, "x"], "ok": True, "none": None}
+    entry = {
+        "table": "events",
+        "key": "name",
+        "rows": [{"name": "signup", "payload": payload, "happened_on": "2024-05-01"}],
+    }
+    paths = write_seeds(tmp_path / "s", {"events.json": entry})
+    assert load(settings, paths) == {"events": (1, 0, 0, 0)}
+    assert load(settings, paths) == {"events": (0, 0, 1, 0)}
+    ((stored,),) = rows(engine, events, "payload")
+    assert (json.loads(stored) if isinstance(stored, str) else stored) == payload

@@ -74,6 +74,13 @@ CASES = {
         "table orders, row 1, column customer_id: $ref finds no row: customers.id where "
         "email = 'nobody@x.io'",
     ),
+    "$ref matches several rows": (
+        orders(
+            order("R1"),
+            {"reference": "R2", "total": 1, "customer_id": ref("customers", country="IN")},
+        ),
+        "table customers: a $ref where {'country': 'IN'} matches more than one row",
+    ),
     "new row lacks a NOT NULL column": (
         orders({"reference": "R1", "customer_id": 1}),
         "row 0: new row lacks NOT NULL column(s) ['total'] that have no default",
@@ -133,7 +140,13 @@ def assert_refused(
         settings,
         write_seeds(
             tmp_path / "setup",
-            {"c.json": {"table": "customers", "key": "email", "rows": [customer("ann@x.io")]}},
+            {
+                "c.json": {
+                    "table": "customers",
+                    "key": "email",
+                    "rows": [customer("ann@x.io"), customer("amy@x.io")],
+                }
+            },
         ),
     )
     before = snapshot(engine)

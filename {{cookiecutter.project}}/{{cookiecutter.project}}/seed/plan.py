@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, select, tuple_
 
-from .errors import SeedError
 from .refs import MISSING, PENDING, RefResolver
 from .rows import TableLoad
 from .values import Expr, Ref
@@ -60,10 +59,7 @@ def _with_refs_resolved(
     if not load.marked:
         return load.rows, load.keys
     refs = [v for i in load.marked for v in load.rows[i].values() if type(v) is Ref]
-    try:
-        values = resolver.resolve(refs)
-    except ValueError as error:
-        raise SeedError(str(error), file=load.files[0], table=load.name) from None
+    values = resolver.resolve(refs)
     rows, keys = list(load.rows), list(load.keys)
     for position in load.marked:
         row = dict(rows[position])

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, MetaData, select, tuple_
 
+from .errors import SeedError
 from .rows import TableLoad
 from .values import Expr, Ref
 
@@ -31,8 +32,9 @@ class RefResolver:
     def resolve(self, refs: Iterable[Ref], *, seeded: bool = True) -> dict[Ref, Any]:
         """Each ref's value, PENDING (seeded, not yet written) or MISSING.
 
-        Raises ValueError when a `where` matches several database rows.
+        Raises SeedError when a `where` matches several database rows.
         """
+        refs = list(refs)
         wanted = [ref for ref in set(refs) if ref not in self._found]
         groups: dict[tuple, list[Ref]] = defaultdict(list)
         for ref in wanted:
@@ -62,8 +64,10 @@ class RefResolver:
                 if ref is None:
                     continue
                 if ref in self._found:
-                    raise ValueError(
-                        f"$ref matches more than one row of {table_name} where {dict(ref.where)}"
+                    raise SeedError(
+                        f"a $ref where {dict(ref.where)} matches more than one row; "
+                        "it must name one row (a unique key)",
+                        table=table_name,
                     )
                 self._found[ref] = row[-1]
 

@@ -5,6 +5,7 @@ A converter per reflected column turns a JSON value into the Python value the dr
 expected. Value markers follow the changeset engine's rules (`..changesets.values`).
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -125,12 +126,25 @@ def _check_for(column: Column, other: Other) -> Converter:
 
 
 def _as_is(other: Other) -> Converter:
+    """JSON columns (and types with no Python equivalent): any JSON value, decimals as floats."""
+
     def convert(value: Any) -> Any:
         if value is None or (type(value) is dict and ("$ref" in value or "$expr" in value)):
             return other(value, "a value")
-        return value
+        return _plain_json(value)
 
     return convert
+
+
+def _plain_json(value: Any) -> Any:
+    """The value with its Decimal numbers (as the seed reader parses them) as floats."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {key: _plain_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain_json(item) for item in value]
+    return value
 
 
 def _int_check(other: Other) -> Converter:
@@ -211,6 +225,9 @@ def _iso_check(parse: Callable[[str], Any], expected: str, other: Other) -> Conv
 def _str_check(length: int | None, other: Other) -> Converter:
     def convert(value: Any) -> Any:
         if type(value) is not str:
+            if length is None and type(value) in (dict, list) and value and "$ref" not in value:
+                # MariaDB's JSON is LONGTEXT: an object or list is stored as its JSON text.
+                return json.dumps(_plain_json(value), ensure_ascii=False)
             return other(value, "a string")
         if length is not None and len(value) > length:
             raise ValueError(f"is {len(value)} characters long; the column holds at most {length}")

@@ -123,9 +123,9 @@ def apply_fixups(connection: Connection, plans: list[TablePlan], resolver: RefRe
     """Set the `$ref` values whose rows were written after the rows pointing at them."""
     for plan in plans:
         load = plan.load
+        refs = [ref for _key, waiting in plan.fixups for ref in waiting.values()]
+        values = resolver.resolve(refs, seeded=False)
         for key, waiting in plan.fixups:
-            values = resolver.resolve(waiting.values(), seeded=False)
-            update = {}
             for name, ref in waiting.items():
                 if values[ref] is MISSING:
                     raise SeedError(
@@ -135,9 +135,10 @@ def apply_fixups(connection: Connection, plans: list[TablePlan], resolver: RefRe
                         table=load.name,
                         column=name,
                     )
-                update[name] = values[ref]
             connection.execute(
-                load.table.update().where(_key_in(load.table, load.key, [key])).values(update)
+                load.table.update()
+                .where(_key_in(load.table, load.key, [key]))
+                .values({name: values[ref] for name, ref in waiting.items()})
             )
 
 
