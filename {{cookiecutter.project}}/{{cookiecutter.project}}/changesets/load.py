@@ -3,6 +3,7 @@
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,16 @@ from .model import Changeset, Load
 class LoadedChangeset:
     path: Path
     changeset: Changeset
-    checksum: str
+    data: Any
     rows_files: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
         return self.path.name
+
+    @cached_property
+    def checksum(self) -> str:
+        return checksum(self.data, self.rows_files)
 
 
 def load_changeset(path: Path) -> LoadedChangeset:
@@ -45,7 +50,7 @@ def load_changeset(path: Path) -> LoadedChangeset:
                 raise ChangesetError(
                     f"rows file {error}", file=path.name, path=f"ops[{index}].file"
                 ) from None
-    return LoadedChangeset(path, changeset, checksum(data, rows_files), rows_files)
+    return LoadedChangeset(path, changeset, data, rows_files)
 
 
 def read_json(path: Path) -> Any:

@@ -6,6 +6,7 @@ the revision scripts, and the schema it starts from is replayed from the changes
 revisions before it.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +62,12 @@ def upgrade(operations: Operations, operation: UpgradeChangeset) -> None:
         connection.execute(forget(operation.revision))
     elif script.get_revision(operation.revision).down_revision is None:
         operations.execute(CreateTable(journal, if_not_exists=True))
-    images = executor.upgrade(steps, loaded)
-    executor.check_foreign_keys(loaded)
-    operations.execute(record(operation.revision, loaded.name, loaded.checksum, images))
+    # The checksum of a big changeset is computed while the database works on its rows.
+    with ThreadPoolExecutor(max_workers=1) as background:
+        checksum = background.submit(lambda: loaded.checksum)
+        images = executor.upgrade(steps, loaded)
+        executor.check_foreign_keys(loaded)
+        operations.execute(record(operation.revision, loaded.name, checksum.result(), images))
 
 
 @Operations.implementation_for(DowngradeChangeset)
