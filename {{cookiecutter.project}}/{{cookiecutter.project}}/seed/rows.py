@@ -13,9 +13,10 @@ from typing import Any
 
 from sqlalchemy import MetaData, Table
 
+from .columns import column_check
 from .errors import SeedError
 from .files import SeedEntry
-from .values import Converters, Expr, Ref
+from .values import Converter, Converters, Expr, Ref
 
 
 @dataclass
@@ -115,8 +116,42 @@ def _add_entry(load: TableLoad, entry: SeedEntry, converters: Converters) -> Non
 
 
 def _convert(load: TableLoad, entry: SeedEntry, converters: Converters) -> None:
-    """Each value through its column's converter, in place."""
+    """Each value through its column's converter, in place: a column at a time when every row
+    gives the same columns, else row by row."""
+    rows = entry.rows
+    shapes = {tuple(row) for row in rows} if set(map(type, rows)) == {dict} else set()
+    if len(shapes) != 1:
+        _convert_rows(load, entry, converters.of(load.name))
+        return
     convert = converters.of(load.name)
+    for name in shapes.pop():
+        if name not in convert:
+            raise _located(KeyError(name), load, entry, 0, name)
+        values = list(map(itemgetter(name), rows))
+        converted = column_check(load.table.c[name])(values)
+        if converted is None:
+            try:
+                converted = list(map(convert[name], values))
+            except ValueError:
+                _locate_error(convert[name], values, load, entry, name)
+                raise
+        if converted is not values:
+            for row, value in zip(rows, converted, strict=True):
+                row[name] = value
+
+
+def _locate_error(
+    convert: Converter, values: list[Any], load: TableLoad, entry: SeedEntry, name: str
+) -> None:
+    """Raise the error of the first value of this column that its converter refuses."""
+    for index, value in enumerate(values):
+        try:
+            convert(value)
+        except ValueError as error:
+            raise _located(error, load, entry, index, name) from None
+
+
+def _convert_rows(load: TableLoad, entry: SeedEntry, convert: dict[str, Converter]) -> None:
     row: Any = None
     name = None
     try:
@@ -125,13 +160,19 @@ def _convert(load: TableLoad, entry: SeedEntry, converters: Converters) -> None:
                 row[name] = convert[name](value)
     except (AttributeError, KeyError, ValueError) as error:
         index = next(i for i, candidate in enumerate(entry.rows) if candidate is row)
-        if isinstance(error, AttributeError):
-            message, name = f"expected an object of column values, found {row!r}", None
-        elif isinstance(error, KeyError):
-            message = f"unknown column; the table has: {', '.join(load.table.columns.keys())}"
-        else:
-            message = str(error)
-        raise SeedError(message, file=entry.file, table=load.name, row=index, column=name) from None
+        raise _located(error, load, entry, index, name) from None
+
+
+def _located(
+    error: Exception, load: TableLoad, entry: SeedEntry, index: int, name: str | None
+) -> SeedError:
+    if isinstance(error, AttributeError):
+        message, name = f"expected an object of column values, found {entry.rows[index]!r}", None
+    elif isinstance(error, KeyError):
+        message = f"unknown column; the table has: {', '.join(load.table.columns.keys())}"
+    else:
+        message = str(error)
+    return SeedError(message, file=entry.file, table=load.name, row=index, column=name)
 
 
 def _keys(load: TableLoad, entry: SeedEntry) -> list[tuple]:

@@ -120,8 +120,8 @@ def _check_for(column: Column, other: Other) -> Converter:
         return _str_check(getattr(column.type, "length", None), other)
     if kind is Decimal:
         return _decimal_check(column.type.precision, column.type.scale, other)
-    if kind in _ISO:
-        return _iso_check(*_ISO[kind], other)
+    if kind in ISO_PARSERS:
+        return _iso_check(ISO_PARSERS[kind], _ISO_EXAMPLES[kind], other)
     return _CHECKS.get(kind, _as_is)(other)
 
 
@@ -203,10 +203,15 @@ def _naive_datetime(value: str) -> datetime:
     return parsed
 
 
-_ISO: dict[type, tuple[Callable[[str], Any], str]] = {
-    datetime: (_naive_datetime, "an ISO datetime string like 2024-01-31T09:30:00"),
-    date: (date.fromisoformat, "an ISO date string like 2024-01-31"),
-    time: (time.fromisoformat, "an ISO time string like 09:30:00"),
+ISO_PARSERS: dict[type, Callable[[str], Any]] = {
+    datetime: _naive_datetime,
+    date: date.fromisoformat,
+    time: time.fromisoformat,
+}
+_ISO_EXAMPLES = {
+    datetime: "an ISO datetime string like 2024-01-31T09:30:00",
+    date: "an ISO date string like 2024-01-31",
+    time: "an ISO time string like 09:30:00",
 }
 
 
@@ -260,6 +265,8 @@ def _decimal_check(precision: int | None, scale: int | None, other: Other) -> Co
             exact = step is None or number.quantize(step) == number
         except InvalidOperation:
             raise ValueError(f"expected a number, found {value!r}") from None
+        if not number.is_finite():
+            raise ValueError(f"expected a finite number, found {value!r}")
         if not exact:
             raise ValueError(f"{value} has more than {scale} decimal places")
         if whole_digits is not None and number and number.adjusted() >= whole_digits:
