@@ -111,10 +111,12 @@ class Executor:
         for step in steps:
             try:
                 image = self.run(step.op, step.before, effective_rows(step.op, loaded))
-            except SQLAlchemyError as error:
+            except (SQLAlchemyError, ChangesetError) as error:
                 if self.connection is None:
                     raise
-                cause = database_message(error)
+                cause = (
+                    error.message if isinstance(error, ChangesetError) else database_message(error)
+                )
                 undo_problem = self._compensate(done, loaded)
                 raise ChangesetError(
                     f"{step.op.op} failed: {cause}. {undo_problem}",

@@ -5,6 +5,7 @@ MySQL already committed. DDL inverses need only the prior definition; DML invers
 before-image recorded when the op ran (kept in the journal).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,7 +59,7 @@ rows had no key values (auto-increment ids), the "new" keys."""
 
 
 def inverse(
-    op: Op, before: TableInfo | None, image: Image | None, rows: list[dict[str, Any]] = ()
+    op: Op, before: TableInfo | None, image: Image | None, rows: Sequence[dict[str, Any]] = ()
 ) -> list[Inverse]:
     """The ops that undo `op`, in the order to run them; `rows` are an insert's or load's."""
     match op:
@@ -184,7 +185,7 @@ def _alter_back(op: AlterColumn, info: TableInfo) -> AlterColumn:
     return AlterColumn.model_validate(fields)
 
 
-def _unload(image: Image, table: str, rows: list[dict[str, Any]]) -> list[Inverse]:
+def _unload(image: Image, table: str, rows: Sequence[dict[str, Any]]) -> list[Inverse]:
     """Delete the rows the op added; for upserts also put back the rows it overwrote."""
     key = image["key"]
     prior = image.get("rows", [])
