@@ -8,7 +8,7 @@ from sqlalchemy.schema import sort_tables_and_constraints
 
 from ..db import create_db_engine
 from ..settings import Settings, get_settings
-from .files import read_seed_file
+from .files import SeedEntry, read_seed_file
 from .plan import plan_table
 from .refs import RefResolver
 from .report import TableResult, print_summary, progress_bar
@@ -51,7 +51,9 @@ def run_seeds(
     return results
 
 
-def seed(connection: Connection, entries, *, dry_run: bool, console: Console) -> list[TableResult]:
+def seed(
+    connection: Connection, entries: list[SeedEntry], *, dry_run: bool, console: Console
+) -> list[TableResult]:
     """Check every entry against the database, then (unless `dry_run`) write them, atomically."""
     with connection.begin():
         _open_transaction_now(connection)
