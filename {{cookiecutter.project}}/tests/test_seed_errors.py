@@ -29,7 +29,12 @@ def order(reference: str, email: str = "ann@x.io", **values: Any) -> dict:
     }
 
 
-GOOD_CUSTOMERS = {"table": "customers", "key": "email", "rows": [customer("new@x.io")]}
+# Valid, and would insert a row and update one (through a temporary table on MySQL).
+GOOD_CUSTOMERS = {
+    "table": "customers",
+    "key": "email",
+    "rows": [customer("new@x.io"), customer("ann@x.io", name="Ann Changed")],
+}
 
 # (files: the first one is valid and would change the database, the next one is broken; message)
 CASES = {
