@@ -123,7 +123,11 @@ def test_upsert_inserts_new_rows_and_updates_only_changed_ones(
     changes = {
         "table": "customers",
         "key": ["email"],
-        "rows": [customer("ann@x.io", name="Ann B."), customer("bob@x.io"), customer("cy@x.io")],
+        "rows": [
+            customer("ann@x.io", name="Ann B."),
+            customer("bob@x.io"),
+            customer("cy@x.io", name="Çy 北 😀"),  # utf8mb4 all the way
+        ],
     }
     paths = write_seeds(tmp_path / "seeds", {"customers.json": changes})
     assert load(settings, paths) == {"customers": (1, 1, 1, 0)}
@@ -131,7 +135,7 @@ def test_upsert_inserts_new_rows_and_updates_only_changed_ones(
     assert [row[:2] for row in customers_snapshot(engine, shop)] == [
         ("ann@x.io", "Ann B."),
         ("bob@x.io", "Bob"),
-        ("cy@x.io", "Cy"),
+        ("cy@x.io", "Çy 北 😀"),
     ]
 
 

@@ -131,7 +131,7 @@ def _encoder(column: Column, connection: Connection) -> ColumnEncoder:
 
     def fast(values: list[Any]) -> Iterable[bytes]:
         if kind is str:
-            return map(quoted, map(str.encode, values))
+            return map(quoted, map(str.encode, values, repeat(driver.encoding)))
         if kind is int or kind is bool:
             return map(b"%d".__mod__, values)
         if kind is Decimal:
