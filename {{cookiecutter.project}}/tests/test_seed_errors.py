@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 from sqlalchemy import URL, Engine, MetaData, create_engine, text
+from sqlalchemy.exc import IntegrityError
 
 from {{ cookiecutter.project }}.seed import SeedError, run_seeds
 from {{ cookiecutter.project }}.seed.files import read_seed_file
@@ -218,3 +219,24 @@ def test_run_seeds_with_no_files_does_nothing(settings: Settings, tmp_path: Path
     console = Console(file=StringIO())
     assert run_seeds(settings, [], console=console) == []
     assert "nothing to do" in console.file.getvalue()
+
+
+def test_a_clash_only_the_database_sees_rolls_everything_back(
+    settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    """Two new orders share a unique reference under different ids: the INSERT fails after the
+    customers were written, and nothing stays."""
+    shop_schema(engine)
+    load(settings, write_seeds(tmp_path / "setup", {"c.json": GOOD_CUSTOMERS}))
+    before = snapshot(engine)
+    changed = GOOD_CUSTOMERS | {"rows": [customer("new@x.io", name="Changed")]}
+    dump = {
+        "orders": [
+            {"id": 1, "reference": "R", "customer_id": ref("customers", email="new@x.io"), "total": 1},
+            {"id": 2, "reference": "R", "customer_id": ref("customers", email="new@x.io"), "total": 2},
+        ]
+    }
+    paths = write_seeds(tmp_path / "s", {"10_good.json": changed, "20_dump.json": dump})
+    with pytest.raises(IntegrityError):
+        load(settings, paths)
+    assert snapshot(engine) == before

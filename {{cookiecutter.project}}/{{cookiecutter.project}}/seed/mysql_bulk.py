@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Column, Connection, Table
 from sqlalchemy import column as sql_column
 from sqlalchemy import table as sql_table
+from sqlalchemy.exc import DBAPIError
 
 STATEMENT_BYTES = 4 << 20  # well below max_allowed_packet (16 MiB MariaDB, 64 MiB MySQL 8.4)
 SCRATCH = "_seed_changes"  # the temporary table of update_rows()
@@ -57,6 +58,12 @@ def insert_rows(
             if statement:
                 driver.send_query(statement)
                 pending = count
+    except connection.dialect.loaded_dbapi.Error as error:
+        # The same exception SQLAlchemy raises for its own statements (IntegrityError, ...).
+        shown = f"{head.decode()}(...) x {len(rows)} rows"
+        raise DBAPIError.instance(
+            shown, None, error, connection.dialect.loaded_dbapi.Error
+        ) from error
     finally:
         if pending:  # failed between send and read: read the answer so the connection stays usable
             with suppress(Exception):
