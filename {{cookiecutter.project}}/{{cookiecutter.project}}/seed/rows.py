@@ -61,7 +61,7 @@ def build_loads(entries: list[SeedEntry], metadata: MetaData) -> dict[str, Table
 
 
 def _new_load(entry: SeedEntry, table: Table) -> TableLoad:
-    key = entry.key or tuple(column.name for column in table.primary_key.columns)
+    key = _entry_key(entry, table)
     if not key:
         raise SeedError(
             'the table has no primary key; name the key columns with "key"',
@@ -78,8 +78,12 @@ def _new_load(entry: SeedEntry, table: Table) -> TableLoad:
     return TableLoad(table, key, entry.mode)
 
 
+def _entry_key(entry: SeedEntry, table: Table) -> tuple[str, ...]:
+    return entry.key or tuple(column.name for column in table.primary_key.columns)
+
+
 def _add_entry(load: TableLoad, entry: SeedEntry, converters: Converters) -> None:
-    if load.files and ((entry.key or load.key) != load.key or entry.mode != load.mode):
+    if load.files and (_entry_key(entry, load.table) != load.key or entry.mode != load.mode):
         raise SeedError(
             f"{load.files[0]} seeds this table with key {list(load.key)} and mode {load.mode}; "
             "every file seeding a table must use the same key and mode",
