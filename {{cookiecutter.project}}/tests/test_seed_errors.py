@@ -232,8 +232,18 @@ def test_a_clash_only_the_database_sees_rolls_everything_back(
     changed = GOOD_CUSTOMERS | {"rows": [customer("new@x.io", name="Changed")]}
     dump = {
         "orders": [
-            {"id": 1, "reference": "R", "customer_id": ref("customers", email="new@x.io"), "total": 1},
-            {"id": 2, "reference": "R", "customer_id": ref("customers", email="new@x.io"), "total": 2},
+            {
+                "id": 1,
+                "reference": "R",
+                "customer_id": ref("customers", email="new@x.io"),
+                "total": 1,
+            },
+            {
+                "id": 2,
+                "reference": "R",
+                "customer_id": ref("customers", email="new@x.io"),
+                "total": 2,
+            },
         ]
     }
     paths = write_seeds(tmp_path / "s", {"10_good.json": changed, "20_dump.json": dump})
