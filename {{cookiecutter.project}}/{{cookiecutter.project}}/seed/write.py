@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import Connection, MetaData, Table, and_, bindparam, select, tuple_
 from sqlalchemy.exc import DBAPIError
 
+from .. import mysql_bulk
 from ..changesets.values import expr_clause
 from ..db import is_mysql
-from . import mysql_bulk
 from .errors import SeedError
 from .plan import TablePlan, by_columns
 from .refs import MISSING, RefResolver

@@ -2,9 +2,11 @@
 
 The driver's executemany formats every value through a generic Python `literal()` and sends
 an UPDATE per row; here each column is encoded in one pass by the C functions that fit its
-type, and changed rows reach their table through a temporary table and one UPDATE ... JOIN.
-That is what brings a first load near `LOAD DATA` speed. Values arrive already converted by
-`values.py`, so a column holds one Python type (or None).
+values, and changed rows reach their table through a temporary table and one UPDATE ... JOIN.
+That is what brings a first load near `LOAD DATA` speed. Used by the seed loader (values
+converted to the column's Python type) and by changeset inserts (untyped `table()` columns
+holding JSON scalars). Every value is escaped by the driver or formatted from a number, never
+interpolated as given.
 """
 
 from collections.abc import Callable, Iterable, Iterator
@@ -14,28 +16,47 @@ from decimal import Decimal
 from itertools import chain, repeat
 from typing import Any
 
-from sqlalchemy import Column, Connection, Table
+from sqlalchemy import Connection
 from sqlalchemy import column as sql_column
 from sqlalchemy import table as sql_table
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.expression import ColumnClause, TableClause
 
 STATEMENT_BYTES = 4 << 20  # well below max_allowed_packet (16 MiB MariaDB, 64 MiB MySQL 8.4)
-SCRATCH = "_seed_changes"  # the temporary table of update_rows()
+SCRATCH = "_bulk_changes"  # the temporary table of update_rows()
 CHUNK_ROWS = 5000  # rows encoded at a time: the next chunk is encoded while one is executed
 ColumnEncoder = Callable[[list[Any]], Iterable[bytes]]
+Advance = Callable[[int], None]
+
+# The value types each fast encoder takes (a column of other or mixed types is formatted value
+# by value by the driver). bool is an int subclass; %d writes it as 1/0.
+_ACCEPTED: dict[type, frozenset[type]] = {
+    str: frozenset({str}),
+    int: frozenset({int, bool}),
+    bool: frozenset({int, bool}),
+    float: frozenset({float, int}),
+    Decimal: frozenset({Decimal}),
+    datetime: frozenset({datetime}),
+    date: frozenset({date}),
+    time: frozenset({time}),
+}
+
+
+def _no_progress(_rows: int) -> None:
+    pass
 
 
 def insert_rows(
     connection: Connection,
-    table: Table,
+    table: TableClause,
     names: tuple[str, ...],
     rows: list[dict[str, Any]],
-    advance: Callable[[int], None],
+    advance: Advance = _no_progress,
     into: str | None = None,
 ) -> None:
     """INSERT `rows` (all giving exactly `names`) into `table`, or a table `into` with the same
     columns. Each statement is sent, the next chunk is encoded while the server works, and only
-    then is the answer read."""
+    then is the answer read; `advance` hears how many rows each answered statement wrote."""
     driver = connection.connection.driver_connection
     quote = connection.dialect.identifier_preparer.quote
     target = quote(into or table.name)
@@ -72,11 +93,11 @@ def insert_rows(
 
 def update_rows(
     connection: Connection,
-    table: Table,
+    table: TableClause,
     key: tuple[str, ...],
     changed: tuple[str, ...],
     rows: list[dict[str, Any]],
-    advance: Callable[[int], None],
+    advance: Advance = _no_progress,
 ) -> None:
     """Set the `changed` columns of `rows`, found by `key`, with one UPDATE ... JOIN."""
     quote = connection.dialect.identifier_preparer.quote
@@ -122,13 +143,14 @@ def _split(head: bytes, rows: list[bytes]) -> Iterator[tuple[bytes, int]]:
     yield from _split(head, rows[half:])
 
 
-def _encoder(column: Column, connection: Connection) -> ColumnEncoder:
+def _encoder(column: ColumnClause, connection: Connection) -> ColumnEncoder:
+    """The column's encoder. A typed column (reflected, as the seed loader has) encodes as its
+    Python type; an untyped one (`column(name)`) as the one type all its values share."""
     driver = connection.connection.driver_connection
     try:
-        kind = column.type.python_type
+        declared: type | None = column.type.python_type
     except NotImplementedError:
-        kind = object
-    quoted = driver.string_literal
+        declared = None  # NullType: the values say
     processor = column.type.bind_processor(connection.dialect)
 
     def one(value: Any) -> bytes:
@@ -136,23 +158,42 @@ def _encoder(column: Column, connection: Connection) -> ColumnEncoder:
             return b"NULL"
         return driver.literal(processor(value) if processor else value)
 
-    def fast(values: list[Any]) -> Iterable[bytes]:
+    def fast(kind: type, values: list[Any]) -> Iterable[bytes] | None:
         if kind is str:
-            return map(quoted, map(str.encode, values, repeat(driver.encoding)))
+            return map(driver.string_literal, map(str.encode, values, repeat(driver.encoding)))
         if kind is int or kind is bool:
             return map(b"%d".__mod__, values)
+        if kind is float:
+            # A float's repr is the shortest form that reads back as the same float; as a
+            # decimal literal (no "e0" as the driver adds) it fills a DECIMAL column exactly.
+            # inf and nan have no SQL form (their repr alone has an "n"): the driver refuses them.
+            numbers = list(map(str.encode, map(repr, values)))
+            return None if b"n" in b"".join(numbers) else numbers
         if kind is Decimal:
+            if not all(map(Decimal.is_finite, values)):
+                return None
             return map(str.encode, map(format, values, repeat("f")))
         if kind in (datetime, date, time):
             return map(b"'%s'".__mod__, map(str.encode, map(str, values)))
-        raise TypeError(kind)
+        return None
 
     def encode(values: list[Any]) -> Iterable[bytes]:
         if None not in values:
-            try:
-                return list(fast(values))
-            except (TypeError, AttributeError):
-                pass  # an unusual value in this column: format each one
+            kinds = set(map(type, values))
+            kind = declared or _shared_kind(kinds)
+            if kinds <= _ACCEPTED.get(kind, frozenset()):
+                encoded = fast(kind, values)
+                if encoded is not None:
+                    return list(encoded)
         return map(one, values)
 
     return encode
+
+
+def _shared_kind(kinds: set[type]) -> type | None:
+    """The one type of an untyped column's values; integers go with booleans or floats."""
+    if kinds <= {int, bool}:
+        return int
+    if kinds == {int, float}:
+        return float
+    return next(iter(kinds)) if len(kinds) == 1 else None
