@@ -34,7 +34,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.sql.expression import TableClause
 
+from .. import mysql_bulk
 from .catalog import Catalog, TableInfo, altered_column, foreign_key_name, index_name, table_info
 from .columns import (
     MYSQL_DIALECTS,
@@ -362,7 +364,7 @@ class Executor:
             floor = self._scalar(select(func.max(column(auto))).select_from(table(table_name)))
         for columns, group in _by_columns(rows):
             target = table(table_name, *(column(c) for c in columns))
-            self._insert_rows(insert(target), group)
+            self._insert_rows(insert(target), group, bulk_into=target)
         if key:
             return {"key": key}
         if auto:
@@ -370,10 +372,13 @@ class Executor:
             return {"key": [auto], "new": self._select(table_name, [auto], where)}
         return None
 
-    def _insert_rows(self, statement: Any, rows: list[Row]) -> None:
-        """executemany for literal rows; multi-row VALUES where values hold SQL or offline."""
+    def _insert_rows(
+        self, statement: Any, rows: list[Row], bulk_into: TableClause | None = None
+    ) -> None:
+        """Literal rows in bulk (`_write_literal`); multi-row VALUES where values hold SQL or
+        SQL is only printed. `bulk_into` is the plain INSERT's table, None for an upsert."""
         if not self.offline and rows_are_plain(rows):
-            self._executemany(statement, rows)
+            self._write_literal(statement, rows, bulk_into)
             return
         plain: list[Row] = []
         with_sql: list[Row] = []
@@ -385,7 +390,7 @@ class Executor:
             has_sql = any(isinstance(v, ClauseElement) for v in values.values())
             (with_sql if has_sql or self.offline else plain).append(values)
         if plain:
-            self._executemany(statement, plain)
+            self._write_literal(statement, plain, bulk_into)
         for chunk in _chunks(with_sql, CHUNK):
             self._execute(statement.values(chunk))
 
@@ -484,6 +489,17 @@ class Executor:
         if self.offline and not isinstance(value, ClauseElement):
             return null() if value is None else literal(value)
         return value
+
+    def _write_literal(
+        self, statement: Any, rows: list[Row], bulk_into: TableClause | None
+    ) -> None:
+        """A plain INSERT on MySQL: multi-row statements encoded column by column
+        (`mysql_bulk`, ~1.5x the driver's executemany); otherwise executemany."""
+        if bulk_into is not None and self.dialect in MYSQL_DIALECTS:
+            assert self.connection is not None
+            mysql_bulk.insert_rows(self.connection, bulk_into, tuple(bulk_into.c.keys()), rows)
+        else:
+            self._executemany(statement, rows)
 
     def _executemany(self, statement: Any, rows: list[Row]) -> None:
         """The statement compiled once and the rows handed to the driver's executemany as
