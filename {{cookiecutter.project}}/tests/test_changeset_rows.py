@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, column, text
 
+from {{ cookiecutter.project }} import mysql_bulk
 from {{ cookiecutter.project }}.changesets.errors import ChangesetError
 
 from .changeset_project import ChangesetProject, rows
@@ -171,3 +172,23 @@ def test_many_rows_insert_and_a_late_duplicate_undoes_them(tmp_path: Path, engin
     project.changeset_path(revision).write_text(json.dumps(fixed))
     project.upgrade()
     assert rows(engine, "items", "code", "qty") == [(row["code"], row["qty"]) for row in many]
+
+
+@pytest.mark.parametrize("db_url", ["mysql"], indirect=True)
+def test_untyped_columns_encode_by_their_values(engine: Engine) -> None:
+    """A column of one JSON type takes its fast encoder: strings escaped by the driver, numbers
+    formatted (floats as exact decimal literals); mixed types, null and inf go value by value."""
+    with engine.connect() as connection:
+        encoder = mysql_bulk._encoder(column("v"), connection)
+
+        def encode(values: list[Any]) -> list[bytes]:
+            return list(encoder(values))
+
+        assert encode(["a'b", "c\\d", "é"]) == [b"'a\\'b'", b"'c\\\\d'", "'é'".encode()]
+        assert encode([1, True, False]) == [b"1", b"1", b"0"]
+        assert encode([0.1, 2, -2.5e20]) == [b"0.1", b"2", b"-2.5e+20"]
+        assert encode([Decimal("1.50"), Decimal("-0.001")]) == [b"1.50", b"-0.001"]
+        assert encode([date(2024, 2, 29), date(1999, 1, 1)]) == [b"'2024-02-29'", b"'1999-01-01'"]
+        assert encode(["x", None, 3]) == [b"'x'", b"NULL", b"3"]
+        with pytest.raises(connection.dialect.loaded_dbapi.ProgrammingError):
+            encode([1.5, float("inf")])

@@ -150,7 +150,9 @@ def _encoder(column: ColumnClause, connection: Connection) -> ColumnEncoder:
     try:
         declared: type | None = column.type.python_type
     except NotImplementedError:
-        declared = None  # NullType: the values say
+        declared = None
+    if declared is object:  # NullType, as `column(name)` has: the values say
+        declared = None
     processor = column.type.bind_processor(connection.dialect)
 
     def one(value: Any) -> bytes:
