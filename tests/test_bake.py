@@ -141,3 +141,20 @@ def test_template_test_database_compose_file_is_valid() -> None:
         text=True,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_quotes_and_backslashes_in_free_text_answers(cookies) -> None:
+    """Names and descriptions land in Python and TOML strings: they must stay literal."""
+    text = 'Bob\'s "shop" \\ API'
+    project = bake(cookies, project="quoted", project_name=text, description=text)
+    assert (
+        tomllib.loads((project.path / "pyproject.toml").read_text())["project"]["description"]
+        == text
+    )
+    result = project.run(
+        "python", "-c", "from quoted.main import create_app; print(create_app().title)"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == text
+    lint = project.run(str(VENV_BIN / "ruff"), "check", ".")
+    assert lint.returncode == 0, lint.stdout

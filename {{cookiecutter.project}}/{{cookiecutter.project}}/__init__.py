@@ -1,1 +1,1 @@
-"""{{ cookiecutter.description }}"""
+"""The service: settings, database, CRUD API, JSON changesets and seeds."""

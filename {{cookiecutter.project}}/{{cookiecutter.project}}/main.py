@@ -25,8 +25,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         engine.dispose()
 
     app = FastAPIOffline(
-        title="{{ cookiecutter.project_name }}",
-        description="{{ cookiecutter.description }}",
+        title={{ cookiecutter.project_name | tojson }},
+        description={{ cookiecutter.description | tojson }},
         lifespan=lifespan,
     )
     app.state.engine = engine
