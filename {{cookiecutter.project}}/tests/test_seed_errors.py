@@ -1,5 +1,7 @@
 """Bad seed input is refused with the file, table, row and column named, and nothing written."""
 
+import json
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,7 @@ from sqlalchemy import URL, Engine, MetaData, create_engine, text
 from sqlalchemy.exc import IntegrityError
 
 from {{ cookiecutter.project }}.seed import SeedError, run_seeds
-from {{ cookiecutter.project }}.seed.files import read_seed_file
+from {{ cookiecutter.project }}.seed.files import parse_json, read_seed_file
 from {{ cookiecutter.project }}.seed.run import seed
 from {{ cookiecutter.project }}.settings import Settings
 
@@ -184,6 +186,20 @@ def test_malformed_files_are_refused_with_the_file_named(
         read_seed_file(path)
     assert str(raised.value).startswith(str(path))
     assert message in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": 19.99, "b": 1E+2, "c": -0.0, "a2": 1, "a2": 2, "s": "\\u00e9"}',
+        '{"big": 123456789012345678901234567890}',  # beyond 64 bits: the fallback parser
+        '{"n": NaN}',  # not JSON, but the standard library reads it: so does the seed
+    ],
+)
+def test_fast_parse_gives_what_the_standard_library_gives(text: str) -> None:
+    expected = json.loads(text, parse_float=Decimal)
+    parsed = parse_json(text, "f.json")
+    assert repr(parsed) == repr(expected)
 
 
 @pytest.mark.mysql

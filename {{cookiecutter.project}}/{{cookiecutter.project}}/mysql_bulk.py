@@ -14,6 +14,8 @@ from contextlib import suppress
 from datetime import date, datetime, time
 from decimal import Decimal
 from itertools import chain, repeat
+from operator import itemgetter
+from types import NoneType
 from typing import Any
 
 from sqlalchemy import Connection
@@ -124,7 +126,8 @@ def _encoded(
     chunk: list[dict[str, Any]], names: tuple[str, ...], encoders: list[ColumnEncoder]
 ) -> list[Iterable[bytes]]:
     return [
-        encode([row[name] for row in chunk]) for name, encode in zip(names, encoders, strict=True)
+        encode(list(map(itemgetter(name), chunk)))
+        for name, encode in zip(names, encoders, strict=True)
     ]
 
 
@@ -174,14 +177,18 @@ def _encoder(column: ColumnClause, connection: Connection) -> ColumnEncoder:
         if kind is Decimal:
             if not all(map(Decimal.is_finite, values)):
                 return None
-            return map(str.encode, map(format, values, repeat("f")))
+            # str() is the faster form; only an exponent (1E+3) needs the fixed-point format.
+            texts = list(map(str, values))
+            if "E" in "".join(texts):
+                texts = list(map(format, values, repeat("f")))
+            return map(str.encode, texts)
         if kind in (datetime, date, time):
             return map(b"'%s'".__mod__, map(str.encode, map(str, values)))
         return None
 
     def encode(values: list[Any]) -> Iterable[bytes]:
-        if None not in values:
-            kinds = set(map(type, values))
+        kinds = set(map(type, values))
+        if NoneType not in kinds:  # not `None in values`: comparing a Decimal to None is slow
             kind = declared or _shared_kind(kinds)
             if kinds <= _ACCEPTED.get(kind, frozenset()):
                 encoded = fast(kind, values)

@@ -67,7 +67,7 @@ def _decimals(precision: int | None, scale: int | None) -> ColumnCheck:
                 return None
         except InvalidOperation:
             return None
-        if limit is not None and numbers and max(map(abs, numbers)) >= limit:
+        if limit is not None and numbers and (max(numbers) >= limit or min(numbers) <= -limit):
             return None
         return numbers
 

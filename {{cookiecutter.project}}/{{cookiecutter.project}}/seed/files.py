@@ -11,6 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from ..changesets.errors import ChangesetError
 from ..changesets.identifiers import check_identifier
 from .errors import SeedError
@@ -39,20 +41,33 @@ def display_name(path: Path) -> str:
         return str(path)
 
 
+# Decimals stay exact: 19.99 must not become 19.989999999999998.
+_DECODER = msgspec.json.Decoder(float_hook=Decimal)
+
+
 def read_seed_file(path: Path) -> list[SeedEntry]:
     name = display_name(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise SeedError(f"cannot read the file: {error}", file=name) from None
+    return entries_of(parse_json(text, name), name)
+
+
+def parse_json(text: str, file: str) -> Any:
+    """msgspec parses (about twice as fast); what it refuses (malformed JSON, NaN, integers
+    beyond 64 bits) the standard library parses again, to accept it or word the error by line
+    and column. Both give the same values: decimals exact, the last of duplicate keys."""
     try:
-        # Decimals stay exact: 19.99 must not become 19.989999999999998.
-        document = json.loads(text, parse_float=Decimal)
+        return _DECODER.decode(text)
+    except msgspec.DecodeError:
+        pass
+    try:
+        return json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as error:
         raise SeedError(
-            f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}", file=name
+            f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}", file=file
         ) from None
-    return entries_of(document, name)
 
 
 def entries_of(document: Any, file: str) -> list[SeedEntry]:

@@ -47,7 +47,7 @@ def plan_table(
         plan.inserts = [] if plan.skipped else rows
     else:
         _diff(plan, rows, keys, *_existing(connection, load, rows, keys))
-    plan.insert_groups = by_columns(plan.inserts)
+    plan.insert_groups = by_columns(plan.inserts, load.columns)
     _check_required(plan, rows)
     return plan
 
@@ -109,7 +109,8 @@ def _existing(
     connection: Connection, load: TableLoad, rows: list[dict[str, Any]], keys: list[tuple]
 ) -> tuple[list[str], dict[tuple, tuple]]:
     """The columns the seed sets (key first), and the table's values for them by key."""
-    names = list(load.key) + sorted(set().union(*rows) - set(load.key)) if rows else list(load.key)
+    given = set(load.columns) if load.columns is not None else set().union(*rows)
+    names = list(load.key) + sorted(given - set(load.key))
     table = load.table
     columns = [table.c[name] for name in names]
     width = len(load.key)
@@ -195,8 +196,13 @@ def _check_required(plan: TablePlan, rows: list[dict[str, Any]]) -> None:
             )
 
 
-def by_columns(rows: list[dict[str, Any]]) -> dict[tuple[str, ...], list[dict[str, Any]]]:
-    """Rows grouped by the columns they give (rows may leave defaulted columns out)."""
+def by_columns(
+    rows: list[dict[str, Any]], columns: tuple[str, ...] | None
+) -> dict[tuple[str, ...], list[dict[str, Any]]]:
+    """Rows grouped by the columns they give (rows may leave defaulted columns out);
+    `columns`: the ones every row gives, when the load knows it (one group, no pass)."""
+    if columns is not None:
+        return {columns: rows} if rows else {}
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         groups[tuple(row)].append(row)

@@ -7,7 +7,6 @@ value; keys, nulls and duplicates are found in bulk and only explained row by ro
 """
 
 from dataclasses import dataclass, field
-from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -29,8 +28,10 @@ class TableLoad:
     files: list[str] = field(default_factory=list)
     rows: list[dict[str, Any]] = field(default_factory=list)
     keys: list[tuple] = field(default_factory=list)  # each row's key, same order
-    origins: list[tuple[str, int]] = field(default_factory=list)  # (file, row index) per row
+    origin_file: str = ""  # row `position` is row `position` of this file, unless in `origins`
+    origins: dict[int, tuple[str, int]] = field(default_factory=dict)  # position: (file, index)
     marked: list[int] = field(default_factory=list)  # rows holding a $ref or $expr
+    columns: tuple[str, ...] | None = None  # the columns every row gives, if all give the same
 
     @property
     def name(self) -> str:
@@ -40,7 +41,7 @@ class TableLoad:
         return tuple(row[name] for name in self.key)
 
     def error(self, position: int, message: str, column: str | None = None) -> SeedError:
-        file, index = self.origins[position]
+        file, index = self.origins.get(position, (self.origin_file, position))
         return SeedError(message, file=file, table=self.name, row=index, column=column)
 
 
@@ -91,17 +92,21 @@ def _add_entry(load: TableLoad, entry: SeedEntry, converters: Converters) -> Non
             table=entry.table,
         )
     marks = converters.marks
-    _convert(load, entry, converters)
-    keys = _keys(load, entry)
+    given = _convert(load, entry, converters)
+    columns = tuple(given) if given is not None else None
+    keys = _keys(load, entry, given or {})
     marked = _marked(entry.rows) if converters.marks != marks else []
     if entry.file not in load.files:
         load.files.append(entry.file)
     if not load.rows:
         load.rows = list(entry.rows)
         load.keys = keys
-        load.origins = list(zip(repeat(entry.file), range(len(keys)), strict=False))
+        load.origin_file = entry.file
         load.marked = marked
+        load.columns = columns
         return
+    if columns is None or load.columns is None or set(columns) != set(load.columns):
+        load.columns = None
     # A later file restates rows an earlier file gave: the later ones win.
     positions = {key: position for position, key in enumerate(load.keys)}
     restated = set(marked)
@@ -111,27 +116,28 @@ def _add_entry(load: TableLoad, entry: SeedEntry, converters: Converters) -> Non
             position = len(load.rows)
             load.rows.append(row)
             load.keys.append(key)
-            load.origins.append((entry.file, index))
         else:
             load.rows[position] = row
-            load.origins[position] = (entry.file, index)
+        load.origins[position] = (entry.file, index)
         if index in restated:
             load.marked.append(position)
 
 
-def _convert(load: TableLoad, entry: SeedEntry, converters: Converters) -> None:
+def _convert(
+    load: TableLoad, entry: SeedEntry, converters: Converters
+) -> dict[str, list[Any]] | None:
     """Each value through its column's converter, in place: a column at a time when every row
-    gives the same columns, else row by row."""
+    gives the same columns (the converted columns are returned), else row by row (None)."""
     rows = entry.rows
-    shapes = {tuple(row) for row in rows} if set(map(type, rows)) == {dict} else set()
-    if len(shapes) != 1:
+    columns = _columns(rows)
+    if columns is None:
         _convert_rows(load, entry, converters.of(load.name))
-        return
+        return None
     convert = converters.of(load.name)
-    for name in shapes.pop():
+    given: dict[str, list[Any]] = {}
+    for name, values in columns.items():
         if name not in convert:
             raise _located(KeyError(name), load, entry, 0, name)
-        values = list(map(itemgetter(name), rows))
         converted = column_check(load.table.c[name])(values)
         if converted is None:
             try:
@@ -142,6 +148,19 @@ def _convert(load: TableLoad, entry: SeedEntry, converters: Converters) -> None:
         if converted is not values:
             for row, value in zip(rows, converted, strict=True):
                 row[name] = value
+        given[name] = converted
+    return given
+
+
+def _columns(rows: list[Any]) -> dict[str, list[Any]] | None:
+    """The values by column when every row is an object giving the same columns (the first
+    row's, as many, each found in every row), else None."""
+    if not rows or set(map(type, rows)) != {dict} or set(map(len, rows)) != {len(rows[0])}:
+        return None
+    try:
+        return {name: list(map(itemgetter(name), rows)) for name in rows[0]}
+    except KeyError:
+        return None
 
 
 def _locate_error(
@@ -179,11 +198,12 @@ def _located(
     return SeedError(message, file=entry.file, table=load.name, row=index, column=name)
 
 
-def _keys(load: TableLoad, entry: SeedEntry) -> list[tuple]:
-    """Every row's key; refuses a missing or null key column and a key given twice."""
+def _keys(load: TableLoad, entry: SeedEntry, given: dict[str, list[Any]]) -> list[tuple]:
+    """Every row's key (from the `given` converted columns where there); refuses a missing or
+    null key column and a key given twice."""
     rows = entry.rows
     try:
-        columns = [list(map(itemgetter(name), rows)) for name in load.key]
+        columns = [given.get(name) or list(map(itemgetter(name), rows)) for name in load.key]
     except KeyError:
         index = next(i for i, row in enumerate(rows) if not set(load.key) <= row.keys())
         missing = [name for name in load.key if name not in rows[index]]

@@ -64,7 +64,7 @@ def write_plan(connection: Connection, plan: TablePlan, advance: Advance) -> Non
         for row in with_expr:
             connection.execute(table.insert().values(_with_exprs(row, names)))
             advance(1)
-    for names, group in by_columns(plan.updates).items():
+    for names, group in by_columns(plan.updates, plan.load.columns).items():
         changed = tuple(name for name in names if name not in key)
         rows, with_expr = _apart(group, plan)
         if bulk:
