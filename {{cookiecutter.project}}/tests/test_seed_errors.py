@@ -194,12 +194,20 @@ def test_malformed_files_are_refused_with_the_file_named(
         '{"a": 19.99, "b": 1E+2, "c": -0.0, "a2": 1, "a2": 2, "s": "\\u00e9"}',
         '{"big": 123456789012345678901234567890}',  # beyond 64 bits: the fallback parser
         '{"n": NaN}',  # not JSON, but the standard library reads it: so does the seed
+        '{"a":\r 1,\r\n "b": "\u00e9"}',
     ],
 )
 def test_fast_parse_gives_what_the_standard_library_gives(text: str) -> None:
     expected = json.loads(text, parse_float=Decimal)
-    parsed = parse_json(text, "f.json")
+    parsed = parse_json(text.encode(), "f.json")
     assert repr(parsed) == repr(expected)
+
+
+def test_invalid_utf8_is_refused_as_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_bytes(b'{"table": "t", "rows": [{"name": "\xff"}]}')
+    with pytest.raises(SeedError, match="cannot read the file: 'utf-8' codec can't decode"):
+        read_seed_file(path)
 
 
 @pytest.mark.mysql
