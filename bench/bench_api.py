@@ -12,7 +12,6 @@ endpoints; medians are printed side by side with their ratio. No asserts: figure
 import argparse
 import os
 import re
-import secrets
 import shutil
 import socket
 import statistics
@@ -25,9 +24,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
-from sqlalchemy import URL, create_engine, make_url, text
+from harness import bake, scratch_database, server_url
+from sqlalchemy import URL, create_engine, text
 
-TEMPLATE = Path(__file__).resolve().parent.parent
 PACKAGE = "bench_shop"
 ROWS = 1000
 USE_WRK = bool(shutil.which("wrk")) and "--no-wrk" not in sys.argv
@@ -131,60 +130,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def prepare_database(server: URL) -> URL:
-    name = f"bench_api_{secrets.token_hex(4)}"
-    admin = create_engine(server)
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
-    admin.dispose()
-    return server.set(database=name, query={"charset": "utf8mb4"})
-
-
-def drop_database(url: URL) -> None:
-    admin = create_engine(url.set(database=""))
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS `{url.database}`"))
-    admin.dispose()
-
-
-def bake(into: Path) -> Path:
-    from cookiecutter.main import cookiecutter
-
-    return Path(
-        cookiecutter(
-            str(TEMPLATE), no_input=True, output_dir=str(into), extra_context={"project": PACKAGE}
-        )
-    )
-
-
 def run(args: argparse.Namespace) -> None:
-    server_url = make_url(
-        os.environ.get("TEST_DATABASE_URL", "mysql+mysqldb://root:@127.0.0.1:3306/")
-    )
-    url = prepare_database(server_url)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            env = os.environ | {"DATABASE_URL": url.render_as_string(hide_password=False)}
-            project = bake(Path(tmp))
-            subprocess.run(
-                [sys.executable, "-m", "alembic", "upgrade", "head"],
-                cwd=project,
-                env=env,
-                check=True,
-                capture_output=True,
-            )
-            some_id = add_rows(url)
-            port = free_port()
-            server = subprocess.Popen(
-                [sys.executable, __file__, "--serve", str(project), f"--port={port}"], env=env
-            )
-            try:
-                measure(f"http://127.0.0.1:{port}", some_id, args, server_url.host)
-            finally:
-                server.terminate()
-                server.wait(timeout=20)
-    finally:
-        drop_database(url)
+    server = server_url()
+    with scratch_database(server, "bench_api") as url, tempfile.TemporaryDirectory() as tmp:
+        env = os.environ | {"DATABASE_URL": url.render_as_string(hide_password=False)}
+        project = bake(Path(tmp), PACKAGE)
+        subprocess.run(
+            [sys.executable, "-m", "alembic", "upgrade", "head"],
+            cwd=project,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        some_id = add_rows(url)
+        port = free_port()
+        app_server = subprocess.Popen(
+            [sys.executable, __file__, "--serve", str(project), f"--port={port}"], env=env
+        )
+        try:
+            measure(f"http://127.0.0.1:{port}", some_id, args, server.host)
+        finally:
+            app_server.terminate()
+            app_server.wait(timeout=20)
 
 
 def add_rows(url: URL) -> int:

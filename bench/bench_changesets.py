@@ -18,19 +18,17 @@ import argparse
 import importlib
 import json
 import os
-import secrets
 import shutil
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import URL, create_engine, make_url, text
+from harness import bake, scratch_database, server_url
+from sqlalchemy import URL
 
-TEMPLATE = Path(__file__).resolve().parent.parent
 PACKAGE = "bench_changesets_api"
 MYSQL_OPTIONS = 'mysql_engine="InnoDB", mysql_charset="utf8mb4", mysql_collate="utf8mb4_unicode_ci"'
 
@@ -136,31 +134,11 @@ class Side:
         return time.perf_counter() - started
 
 
-@contextmanager
-def scratch_database(server: URL) -> Iterator[URL]:
-    name = f"bench_{secrets.token_hex(5)}"
-    admin = create_engine(server)
-    with admin.connect() as connection:
-        connection.execute(
-            text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-        )
-    try:
-        yield server.set(database=name, query={"charset": "utf8mb4"})
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
-        admin.dispose()
-
-
-def bake(into: Path) -> Path:
-    from cookiecutter.main import cookiecutter
-
-    path = cookiecutter(
-        str(TEMPLATE), no_input=True, output_dir=str(into), extra_context={"project": PACKAGE}
-    )
-    sys.path.insert(0, path)
+def bake_importable(into: Path) -> Path:
+    path = bake(into, PACKAGE)
+    sys.path.insert(0, str(path))
     __import__(f"{PACKAGE}.changesets.migration")  # registers op.upgrade_changeset
-    return Path(path)
+    return path
 
 
 def ddl_sides(work: Path, project: Path, tables: int) -> tuple[Side, Side]:
@@ -240,7 +218,7 @@ def raw_executemany(url: URL, rows: list[dict]) -> float:
 def measure(server: URL, rounds: int, run: Callable[[URL], float]) -> list[float]:
     times = []
     for _ in range(rounds):
-        with scratch_database(server) as url:
+        with scratch_database(server, "bench") as url:
             times.append(run(url))
     return times
 
@@ -263,10 +241,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--tables", type=int, default=50)
     args = parser.parse_args()
-    server = make_url(os.environ.get("TEST_DATABASE_URL", "mysql+mysqldb://root:@127.0.0.1:3306/"))
+    server = server_url()
     work = Path(tempfile.mkdtemp(prefix="bench_changesets_"))
     try:
-        project = bake(work)
+        project = bake_importable(work)
         json_ddl, hand_ddl = ddl_sides(work, project, args.tables)
         ddl: dict[str, list[float]] = {"JSON changeset": [], "hand-written op.create_table": []}
         for side in (json_ddl, hand_ddl):  # warm-up: imports, first connections, caches

@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import resource
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -27,12 +26,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import MySQLdb
-from cookiecutter.main import cookiecutter
-from sqlalchemy import URL, Engine, create_engine, make_url, text
+from harness import bake, scratch_database, server_url
+from sqlalchemy import URL, Engine, create_engine, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-TEMPLATE = Path(__file__).resolve().parent.parent
-PROJECT = "bench_api"
+PROJECT = "bench_seed"
 TABLE_DDL = """
 CREATE TABLE items (
     id BIGINT AUTO_INCREMENT PRIMARY KEY,
@@ -167,19 +165,15 @@ def main() -> None:
     if args.child:
         child(*args.child)
         return
-    server = make_url(os.environ.get("TEST_DATABASE_URL", "mysql+mysqldb://root:@127.0.0.1:3306/"))
+    server = server_url()
     admin = create_engine(server)
-    name = f"bench_seed_{secrets.token_hex(4)}"
-    with tempfile.TemporaryDirectory() as folder, admin.connect() as connection:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        scratch_database(server, "bench_seed") as url,
+        admin.connect() as connection,
+    ):
         work = Path(folder)
-        project = Path(
-            cookiecutter(
-                str(TEMPLATE),
-                no_input=True,
-                output_dir=str(work),
-                extra_context={"project": PROJECT},
-            )
-        )
+        project = bake(work, PROJECT)
         rows = sample_rows(args.rows)
         seed_file = work / "items.json"
         seed_file.write_text(json.dumps({"table": "items", "key": "sku", "rows": rows}))
@@ -188,11 +182,9 @@ def main() -> None:
             "".join(f"{r['sku']}\t{r['name']}\t{r['price']}\t{r['qty']}\n" for r in rows)
         )
         infile_was = connection.execute(text("SELECT @@GLOBAL.local_infile")).scalar()
-        connection.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4"))
         try:
             if not infile_was:
                 connection.execute(text("SET GLOBAL local_infile = 1"))
-            url = server.set(database=name, query={"charset": "utf8mb4"})
             engine = create_engine(url)
             with engine.begin() as setup:
                 setup.execute(text(TABLE_DDL))
@@ -201,7 +193,7 @@ def main() -> None:
         finally:
             if not infile_was:
                 connection.execute(text("SET GLOBAL local_infile = 0"))
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+    admin.dispose()
 
 
 def measure(args, engine, url, project, seed_file, tsv, rows) -> dict:
